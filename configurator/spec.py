@@ -1,0 +1,382 @@
+"""The spec model and its load-time validation.
+
+A spec is a plain dict (authors write YAML; the browser gets JSON). `load_spec`
+checks everything that can be checked before a reader clicks, so that resolving
+choices can never fail: unknown references, duplicate ids, unusable options,
+bad templates and dependency cycles are all SpecErrors naming the place.
+"""
+
+import re
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import conditions
+from .errors import SpecError
+
+ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
+SPEC_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")  # also the page's data-configurator value
+FLAG = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Literal template text must already be a single safe shell word (what shlex.quote leaves alone).
+SAFE_WORD = re.compile(r"[\w@%+=:,./-]*\Z", re.ASCII)
+FIELD_KINDS = ("text", "integer")
+NOTE_LEVELS = ("info", "tip", "warning")
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    label: str
+    subtitle: str | None
+    default: bool
+    disabled: Any  # None (never), True (always) or a condition
+    reason: str | None
+    facts: dict
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    title: str
+    kind: str  # "radio" | "text" | "integer"
+    when: Any  # condition or None
+    help: str | None
+    items: tuple = ()
+    default: str = ""  # free-form fields
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
+    placeholder: str | None = None
+    index: int = 0
+
+    def item(self, item_id):
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One piece of the command: an env assignment or an argument."""
+    kind: str  # "env" | "arg"
+    name: str | None  # env name or flag (None: positional value)
+    value: str | None  # template
+    when: Any
+    why: str | None
+    where: str
+
+
+@dataclass(frozen=True)
+class Note:
+    level: str
+    text: str
+    when: Any
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    title: str
+    model: str
+    engine: str
+    options: tuple
+    order: tuple  # option ids in resolution order (dependencies first)
+    program: tuple
+    rules: tuple
+    notes: tuple
+    source: str
+    by_id: dict = field(repr=False, default_factory=dict)
+
+
+class _Checker:
+    def __init__(self, source):
+        self.source = source
+
+    def fail(self, where, problem):
+        raise SpecError(self.source, where, problem)
+
+    def keys(self, raw, where, required, optional=()):
+        if not isinstance(raw, dict):
+            self.fail(where, "expected a mapping")
+        for key in required:
+            if key not in raw:
+                self.fail(where, f"missing required field '{key}'")
+        unknown = sorted(set(raw) - set(required) - set(optional), key=str)
+        if unknown:
+            allowed = ", ".join(list(required) + list(optional))
+            self.fail(f"{where}.{unknown[0]}", f"unknown field (allowed: {allowed})")
+
+    def text(self, raw, where, optional=False):
+        if raw is None and optional:
+            return None
+        if not isinstance(raw, str) or not raw.strip():
+            self.fail(where, "expected a non-empty string")
+        return raw
+
+    def ident(self, raw, where):
+        if not isinstance(raw, str) or not ID.match(raw):
+            self.fail(where, f"bad id {raw!r}: use lowercase letters, digits, '-' and '_', starting with a letter")
+        return raw
+
+
+def load_spec(data: Any, source: str = "<spec>") -> Spec:
+    """Validate a spec dict and return the immutable Spec. Raises SpecError."""
+    c = _Checker(source)
+    c.keys(data, "spec", ("name", "title", "model", "options", "command"), ("engine", "notes", "description"))
+    name = data["name"]
+    if not isinstance(name, str) or not SPEC_NAME.match(name):
+        c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
+    model = c.text(data["model"], "model")
+    if not SAFE_WORD.match(model):
+        c.fail("model", f"{model!r} is not a plain model path")
+    raw_options = data["options"]
+    if not isinstance(raw_options, list) or not raw_options:
+        c.fail("options", "expected a non-empty list")
+    options = [_option(c, raw, i) for i, raw in enumerate(raw_options)]
+    by_id = {}
+    for opt in options:
+        if opt.id in by_id or opt.id == "model":
+            c.fail(f"options.{opt.id}", "duplicate option id" if opt.id in by_id else "'model' is reserved")
+        by_id[opt.id] = opt
+
+    # Conditions may only name known options, items and facts.
+    def check_cond(cond, where):
+        if cond is None:
+            return
+        for m in conditions.matches(cond):
+            opt = by_id.get(m.ref.option)
+            if opt is None:
+                c.fail(where, f"unknown option '{m.ref.option}'")
+            if m.ref.fact is not None:
+                if opt.kind != "radio" or m.ref.fact not in opt.items[0].facts:
+                    c.fail(where, f"unknown fact '{m.ref.fact}' of option '{opt.id}'")
+            elif opt.kind == "radio":
+                for v in m.values:
+                    if opt.item(v) is None:
+                        c.fail(where, f"unknown item {v!r} of option '{opt.id}'")
+
+    deps = {}
+    for opt in options:
+        where = f"options.{opt.id}"
+        check_cond(opt.when, f"{where}.when")
+        needs = {r.option for r in conditions.refs(opt.when)} if opt.when else set()
+        for item in opt.items:
+            if isinstance(item.disabled, conditions.Combine):
+                check_cond(item.disabled, f"{where}.items.{item.id}.disabled")
+                needs |= {r.option for r in conditions.refs(item.disabled)}
+        deps[opt.id] = needs
+    order = _resolution_order(c, options, deps)
+
+    command = data["command"]
+    c.keys(command, "command", ("program", "args"), ("env",))
+    program = tuple(c.text(command["program"], "command.program").split())
+    for word in program:
+        if not SAFE_WORD.match(word):
+            c.fail("command.program", f"{word!r} is not a plain shell word")
+    rules = []
+    for kind, key in (("env", "env"), ("arg", "args")):
+        raw_rules = command.get(key, [])
+        if not isinstance(raw_rules, list):
+            c.fail(f"command.{key}", "expected a list")
+        for i, raw in enumerate(raw_rules):
+            rule = _rule(c, kind, raw, f"command.{key}[{i}]", by_id)
+            check_cond(rule.when, f"{rule.where}.when")
+            rules.append(rule)
+
+    notes = []
+    raw_notes = data.get("notes", [])
+    if not isinstance(raw_notes, list):
+        c.fail("notes", "expected a list")
+    for i, raw in enumerate(raw_notes):
+        where = f"notes[{i}]"
+        c.keys(raw, where, ("text",), ("level", "when"))
+        level = raw.get("level", "info")
+        if level not in NOTE_LEVELS:
+            c.fail(f"{where}.level", f"expected one of {', '.join(NOTE_LEVELS)}")
+        when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
+        check_cond(when, f"{where}.when")
+        notes.append(Note(level, c.text(raw["text"], f"{where}.text"), when))
+
+    return Spec(
+        name=name, title=c.text(data["title"], "title"), model=model,
+        engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
+        order=order, program=program, rules=tuple(rules), notes=tuple(notes),
+        source=source, by_id=by_id,
+    )
+
+
+def _option(c, raw, index):
+    where = f"options[{index}]"
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        where = f"options.{raw['id']}"
+    kind = raw.get("type", "radio") if isinstance(raw, dict) else None
+    common = ("type", "when", "help")
+    if kind == "radio":
+        c.keys(raw, where, ("id", "title", "items"), common)
+    elif kind in FIELD_KINDS:
+        c.keys(raw, where, ("id", "title"), common + ("default", "min", "max", "pattern", "placeholder"))
+    else:
+        c.keys(raw, where, ("id", "title"), common)
+        c.fail(f"{where}.type", f"unknown type {kind!r} (use radio, {', '.join(FIELD_KINDS)})")
+    opt_id = c.ident(raw["id"], f"{where}.id")
+    when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
+    title = c.text(raw["title"], f"{where}.title")
+    help_text = c.text(raw.get("help"), f"{where}.help", optional=True)
+    if kind == "radio":
+        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where), index=index)
+    return _field(c, raw, where, opt_id, title, kind, when, help_text, index)
+
+
+def _items(c, raw_items, where):
+    if not isinstance(raw_items, list) or not raw_items:
+        c.fail(f"{where}.items", "expected a non-empty list of items")
+    items, seen = [], set()
+    for i, raw in enumerate(raw_items):
+        here = f"{where}.items[{i}]"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            here = f"{where}.items.{raw['id']}"
+        c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason", "facts"))
+        item_id = c.ident(raw["id"], f"{here}.id")
+        if item_id in seen:
+            c.fail(here, "duplicate item id")
+        seen.add(item_id)
+        default = raw.get("default", False)
+        if not isinstance(default, bool):
+            c.fail(f"{here}.default", "expected true or false")
+        disabled = raw.get("disabled", False)
+        if disabled is False:
+            disabled = None
+        elif disabled is not True:
+            disabled = conditions.parse(disabled, f"{here}.disabled", c.fail)
+        reason = c.text(raw.get("reason"), f"{here}.reason", optional=True)
+        if disabled is not None and reason is None:
+            c.fail(f"{here}.reason", "an item that can be disabled needs a reason readers can see")
+        if disabled is True and default:
+            c.fail(f"{here}.default", "the default item is always disabled")
+        facts = raw.get("facts", {})
+        if not isinstance(facts, dict) or not all(isinstance(v, conditions.SCALARS) for v in facts.values()):
+            c.fail(f"{here}.facts", "expected a mapping of names to plain values")
+        for fact in facts:
+            if not isinstance(fact, str) or not ID.match(fact):
+                c.fail(f"{here}.facts", f"bad fact name {fact!r}")
+        items.append(Item(item_id, c.text(raw["label"], f"{here}.label"),
+                          c.text(raw.get("subtitle"), f"{here}.subtitle", optional=True),
+                          default, disabled, reason, dict(facts)))
+    # Every item states the same facts, so a condition can't silently miss one.
+    names = set(items[0].facts)
+    for item in items[1:]:
+        if set(item.facts) != names:
+            odd = sorted(names ^ set(item.facts))[0]
+            c.fail(f"{where}.items.{item.id}.facts", f"fact '{odd}' must be given for every item or none")
+    if all(item.disabled is True for item in items):
+        c.fail(f"{where}.items", "no item can ever be chosen: all are disabled")
+    return tuple(items)
+
+
+def _field(c, raw, where, opt_id, title, kind, when, help_text, index):
+    bounds = {}
+    for key in ("min", "max"):
+        if key in raw:
+            if kind != "integer" or type(raw[key]) is not int:
+                c.fail(f"{where}.{key}", "only integer fields have integer bounds")
+            bounds[key] = raw[key]
+    if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+        c.fail(f"{where}.min", "min is greater than max")
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        if kind != "text" or not isinstance(pattern, str):
+            c.fail(f"{where}.pattern", "only text fields take a pattern (a string)")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            c.fail(f"{where}.pattern", f"not a valid regular expression: {exc}")
+    default = raw.get("default", "")
+    if type(default) not in (str, int):
+        c.fail(f"{where}.default", "expected a string or an integer")
+    opt = Option(opt_id, title, kind, when, help_text, default=str(default),
+                 minimum=bounds.get("min"), maximum=bounds.get("max"), pattern=pattern,
+                 placeholder=c.text(raw.get("placeholder"), f"{where}.placeholder", optional=True),
+                 index=index)
+    from .resolve import check_field  # shared with resolution: one definition of "valid"
+    problem = check_field(opt, opt.default) if opt.default else None
+    if problem:
+        c.fail(f"{where}.default", problem)
+    return opt
+
+
+def _rule(c, kind, raw, where, by_id):
+    if kind == "env":
+        c.keys(raw, where, ("name", "value"), ("when", "why"))
+        name = raw["name"]
+        if not isinstance(name, str) or not ENV_NAME.match(name):
+            c.fail(f"{where}.name", f"bad environment variable name {name!r}")
+    else:
+        c.keys(raw, where, (), ("flag", "value", "when", "why"))
+        name = raw.get("flag")
+        if name is None and "value" not in raw:
+            c.fail(where, "an argument needs a flag, a value or both")
+        if name is not None and (not isinstance(name, str) or not FLAG.match(name)):
+            c.fail(f"{where}.flag", f"bad flag {name!r}: expected something like --tp-size")
+    value = raw.get("value")
+    if value is not None:
+        if type(value) in (int, float):
+            value = str(value)
+        value = c.text(value, f"{where}.value")
+        _check_template(c, value, f"{where}.value", by_id)
+    when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
+    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where)
+
+
+def template_refs(template):
+    """(literal, reference) pairs of a template like 'x{hardware.tp}'."""
+    return list(string.Formatter().parse(template))
+
+
+def _check_template(c, template, where, by_id):
+    try:
+        parts = template_refs(template)
+    except ValueError as exc:
+        c.fail(where, f"bad template {template!r}: {exc}")
+    for literal, ref, spec, conversion in parts:
+        if literal and not SAFE_WORD.match(literal):
+            c.fail(where, f"literal text {literal!r} needs shell quoting; put it in a field or simplify it")
+        if ref is None:
+            continue
+        if spec or conversion:
+            c.fail(where, f"placeholder {{{ref}}} may not carry a format spec or conversion")
+        if ref == "model":
+            continue
+        option, _, fact = ref.partition(".")
+        opt = by_id.get(option)
+        if opt is None or not ID.match(option) or "." in fact:
+            c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
+        if fact and (opt.kind != "radio" or fact not in opt.items[0].facts):
+            c.fail(where, f"bad placeholder {{{ref}}}: option '{option}' has no fact '{fact}'")
+
+
+def _resolution_order(c, options, deps):
+    """Dependencies first, display order among equals. A cycle could oscillate: reject it."""
+    done, order = set(), []
+    pending = list(options)
+    while pending:
+        ready = next((o for o in pending if deps[o.id] <= done and o.id not in deps[o.id]), None)
+        if ready is None:
+            stuck = pending[0]
+            cycle = _find_cycle(stuck.id, deps, {o.id for o in pending})
+            c.fail(f"options.{stuck.id}",
+                   "options depend on each other in a cycle (" + " → ".join(cycle) +
+                   "), so choices could oscillate; an option may only depend on options that do not depend on it")
+        done.add(ready.id)
+        order.append(ready.id)
+        pending.remove(ready)
+    return tuple(order)
+
+
+def _find_cycle(start, deps, pending):
+    # Every pending option waits on another pending one, so walking those waits must loop.
+    path, node = [start], start
+    while True:
+        node = sorted(deps[node] & pending)[0]
+        if node in path:
+            return path[path.index(node):] + [node]
+        path.append(node)
