@@ -1,7 +1,12 @@
-"""mkdocs-macros entry point (placeholder; the configurator macro is being written)."""
+"""mkdocs-macros entry point: the macros pages can call."""
+
+from .widget import render_configurator
 
 
 def define_env(env):
-    @env.macro
-    def configurator(name):
-        return f"<!-- configurator {name} -->"
+    env.macro(render_configurator, "configurator")
+    try:
+        from . import charts
+    except ImportError:  # charts are being written
+        return
+    charts.register(env)

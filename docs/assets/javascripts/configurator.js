@@ -1,0 +1,292 @@
+// Page side of the configurator. It holds no rules: it only renders views.
+// Views come from the table the build precomputed with the Python engine (at
+// once, before Python loads) and then from the same engine running in Pyodide
+// in one Web Worker per tab (created once; survives instant navigation).
+
+const WORKER_URL = new URL("./engine-worker.mjs", import.meta.url);
+let worker = null;
+let engine = "loading"; // "loading" | "ready" | "failed"
+let nextRequest = 0;
+const pending = new Map(); // request id → callback(view | null)
+const live = new Set(); // widgets on the current page
+
+function startWorker() {
+  if (worker) return;
+  try {
+    worker = new Worker(WORKER_URL, { type: "module" });
+  } catch (error) {
+    engineFailed(String(error));
+    return;
+  }
+  worker.addEventListener("message", (event) => {
+    const msg = event.data;
+    if (msg.type === "ready") {
+      engine = "ready";
+      for (const widget of live) widget.askPython();
+    } else if (msg.type === "failed") {
+      engineFailed(msg.message);
+    } else if (msg.type === "view" || msg.type === "error") {
+      const done = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (done) done(msg.type === "view" ? JSON.parse(msg.view) : null);
+    }
+  });
+  worker.addEventListener("error", (event) => {
+    event.preventDefault(); // a failed module load must not surface as an uncaught error
+    engineFailed(event.message || "the engine worker could not start");
+  });
+}
+
+function engineFailed(message) {
+  if (engine === "failed") return;
+  engine = "failed";
+  console.info("Servebook: Python engine unavailable:", message);
+  for (const done of pending.values()) done(null);
+  pending.clear();
+  for (const widget of live) widget.markUnavailable();
+}
+
+function resolveInPython(spec, choices, done) {
+  const id = ++nextRequest;
+  pending.set(id, done);
+  worker.postMessage({ type: "resolve", id, spec, choices: JSON.stringify(choices) });
+}
+
+class Widget {
+  constructor(root) {
+    this.root = root;
+    const data = JSON.parse(root.querySelector("script[data-configurator-data]").textContent);
+    this.specJson = JSON.stringify(data.spec);
+    this.table = data.static; // may be null: too many states to precompute
+    this.specOptions = data.spec.options;
+    this.seq = 0; // latest change; older answers are dropped
+    this.view = null;
+    this.command = root.querySelector("[data-command]");
+    this.status = root.querySelector(".sb-status");
+    this.urlChoices = this.readUrl();
+
+    root.querySelector("form").addEventListener("change", (event) => {
+      const input = event.target;
+      if (input.matches("input[type=radio][data-option]") && input.checked) {
+        this.change(input.dataset.option, input.value);
+      }
+    });
+    root.querySelector("form").addEventListener("input", (event) => {
+      if (event.target.matches("[data-field]")) this.change(event.target.dataset.field, event.target.value);
+    });
+
+    if (this.table) {
+      const state = Object.fromEntries(this.radioValues());
+      Object.assign(state, this.urlChoices.radios);
+      this.showStatic(state);
+      this.showIgnored(this.urlChoices.unknown);
+    } else {
+      this.setStatus("Loading the Python engine that computes this command…");
+    }
+    this.setFieldsReady(false);
+    if (engine === "failed") this.markUnavailable();
+    else if (engine === "ready") this.askPython();
+    else if (this.table) this.setStatus("Free-form fields unlock once the Python engine has loaded.");
+  }
+
+  // ---- choices ------------------------------------------------------------
+  readUrl() {
+    const radios = {}, fields = {}, unknown = [];
+    const params = new URLSearchParams(location.search);
+    for (const option of this.specOptions) {
+      if (!params.has(option.id)) continue;
+      const value = params.get(option.id);
+      if (option.items === undefined) fields[option.id] = value;
+      else if (option.items.some((item) => item.id === value)) radios[option.id] = value;
+      else unknown.push({ key: option.id, value, reason: `no such choice for ${option.title}` });
+    }
+    return { radios, fields, unknown };
+  }
+
+  radioValues() {
+    // The current value of every radio option, hidden ones included (their fallback).
+    const values = new Map();
+    for (const option of this.specOptions) {
+      if (option.items === undefined) continue;
+      const checked = this.root.querySelector(`input[data-option="${option.id}"]:checked`);
+      values.set(option.id, this.view?.options.find((o) => o.id === option.id)?.value ?? checked?.value);
+    }
+    return values;
+  }
+
+  pythonChoices() {
+    const choices = { ...(this.view ? this.view.state : {}) };
+    for (const field of this.root.querySelectorAll("[data-field]")) choices[field.dataset.field] = field.value;
+    return choices;
+  }
+
+  change(optionId, value) {
+    this.seq += 1;
+    if (engine === "ready") {
+      const choices = this.pythonChoices();
+      choices[optionId] = value;
+      this.askPython(choices);
+    } else if (this.table) {
+      const state = Object.fromEntries(this.radioValues());
+      state[optionId] = value;
+      this.showStatic(state);
+    }
+  }
+
+  // ---- sources of views ---------------------------------------------------
+  showStatic(state) {
+    const key = this.table.radios.map((id) => state[id]).join("|");
+    const index = this.table.keys[key];
+    if (index === undefined) return;
+    this.render(this.expand(this.table.views[index]));
+  }
+
+  expand(compact) {
+    const text = (i) => this.table.texts[i];
+    return {
+      options: compact.options.map(([id, visible, value, disabled]) => {
+        const spec = this.specOptions.find((o) => o.id === id);
+        const items = (spec.items || []).map((item) => ({
+          id: item.id,
+          enabled: !(item.id in disabled),
+          reason: item.id in disabled ? text(disabled[item.id]) : null,
+        }));
+        return { id, visible, value, items, kind: spec.items ? "radio" : spec.type };
+      }),
+      state: compact.state,
+      query: compact.query,
+      command: compact.command,
+      explanations: compact.explanations.map(([code, why]) => ({ code: text(code), text: text(why) })),
+      notes: compact.notes.map(([level, note]) => ({ level, text: text(note) })),
+      ignored: [],
+    };
+  }
+
+  askPython(choices) {
+    if (choices === undefined) {
+      // First call once Python is ready: the current state plus anything the URL asked for.
+      choices = { ...this.pythonChoices(), ...this.urlChoices.radios, ...this.urlChoices.fields };
+      for (const { key, value } of this.urlChoices.unknown) choices[key] = value;
+    }
+    const seq = this.seq;
+    resolveInPython(this.specJson, choices, (view) => {
+      if (!view) return this.markUnavailable();
+      if (seq !== this.seq || !this.root.isConnected) return;
+      this.render(view);
+      this.showIgnored(view.ignored);
+      if (this.root.dataset.engine !== "python") {
+        this.root.dataset.engine = "python";
+        this.setFieldsReady(true);
+        this.setStatus("");
+      }
+    });
+  }
+
+  markUnavailable() {
+    if (this.root.dataset.engine === "unavailable") return;
+    this.root.dataset.engine = "unavailable";
+    this.setStatus(
+      this.table
+        ? "The in-browser Python engine could not start here; the choices above still work (precomputed at build time)."
+        : "The in-browser Python engine could not start here; the command shown is the default.",
+    );
+  }
+
+  // ---- rendering ----------------------------------------------------------
+  render(view) {
+    this.view = view;
+    for (const option of view.options) {
+      const group = this.root.querySelector(`[data-option-group="${option.id}"], [data-field-group="${option.id}"]`);
+      group.hidden = !option.visible;
+      if (option.kind === "radio") {
+        for (const item of option.items) {
+          const input = group.querySelector(`input[value="${item.id}"]`);
+          input.checked = item.id === option.value;
+          input.disabled = !item.enabled;
+          const reason = input.closest("label").querySelector(".sb-reason");
+          reason.textContent = item.reason || "";
+          reason.hidden = item.enabled;
+        }
+      } else {
+        const input = group.querySelector("[data-field]");
+        if (document.activeElement !== input && input.value !== option.value) input.value = option.value;
+        input.setAttribute("aria-invalid", option.error ? "true" : "false");
+        group.querySelector(".sb-error").textContent = option.error || "";
+      }
+    }
+    if (this.command.textContent !== view.command) {
+      this.command.textContent = view.command;
+      this.command.parentElement.classList.remove("sb-changed");
+      void this.command.parentElement.offsetWidth; // restart the highlight animation
+      this.command.parentElement.classList.add("sb-changed");
+    }
+    this.renderList(".sb-notes", view.notes, (li, note) => {
+      li.className = `sb-note sb-note--${note.level}`;
+      li.textContent = note.text;
+    });
+    const list = this.root.querySelector(".sb-explanations dl");
+    list.replaceChildren(
+      ...view.explanations.flatMap((e) => {
+        const dt = document.createElement("dt");
+        const code = dt.appendChild(document.createElement("code"));
+        code.textContent = e.code;
+        const dd = document.createElement("dd");
+        dd.textContent = e.text;
+        return [dt, dd];
+      }),
+    );
+    this.writeUrl(view.query);
+  }
+
+  renderList(selector, entries, fill) {
+    const list = this.root.querySelector(selector);
+    list.replaceChildren(
+      ...entries.map((entry) => {
+        const li = document.createElement("li");
+        fill(li, entry);
+        return li;
+      }),
+    );
+    list.hidden = entries.length === 0;
+  }
+
+  showIgnored(ignored) {
+    this.renderList(".sb-ignored", ignored || [], (li, entry) => {
+      li.textContent = `Ignored ${entry.key}=${entry.value}: ${entry.reason}.`;
+    });
+  }
+
+  writeUrl(query) {
+    const url = new URL(location.href);
+    for (const option of this.specOptions) url.searchParams.delete(option.id);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    if (url.href !== location.href) history.replaceState(history.state, "", url);
+  }
+
+  setFieldsReady(ready) {
+    for (const field of this.root.querySelectorAll("[data-field]")) field.readOnly = !ready;
+  }
+
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+}
+
+function bindAll() {
+  for (const widget of live) if (!widget.root.isConnected) live.delete(widget);
+  const roots = document.querySelectorAll("[data-configurator]:not([data-bound])");
+  if (roots.length === 0) return;
+  startWorker(); // only pages with a configurator pay for Python
+  for (const root of roots) {
+    root.dataset.bound = "";
+    try {
+      live.add(new Widget(root));
+    } catch (error) {
+      console.warn("Servebook: configurator could not start", error);
+    }
+  }
+}
+
+// Material re-emits document$ after every instant navigation; outside Material, run once.
+if (window.document$) window.document$.subscribe(bindAll);
+else bindAll();

@@ -1,0 +1,79 @@
+"""Build-time rendering of a configurator: the engine's default view as HTML,
+plus the views of every radio state so clicks work before Python has loaded."""
+
+import json
+from pathlib import Path
+
+import jinja2
+
+import configurator
+
+from .specs import load_spec_file, spec_path
+
+# Above these bounds the page ships no precomputed views; the widget shows a
+# "loading" state until Python is ready instead of bloating every page load.
+MAX_STATIC_STATES = 1024
+MAX_STATIC_BYTES = 150_000
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+)
+
+
+def render_configurator(name: str) -> str:
+    spec, source = load_spec_file(spec_path(name))
+    view = configurator.resolve(spec)
+    data = {"spec": source, "static": static_views(spec)}
+    html = _templates.get_template("configurator.html").render(
+        spec=spec, view=view, options={o["id"]: o for o in view["options"]},
+        data=_script_json(data),
+    )
+    # Markdown treats a blank line as the end of a raw HTML block: keep it one block.
+    return "\n".join(line for line in html.splitlines() if line.strip())
+
+
+def static_views(spec):
+    """{"keys": {"item|item|…": n}, "views": [compact view], "texts": [...]} or None if too big.
+
+    Keys cover every combination of radio items (disabled and hidden ones too), so the
+    page can look up the effect of any click without knowing any rule.
+    """
+    combos = configurator.all_states(spec)
+    if len(combos) > MAX_STATIC_STATES:
+        return None
+    radios = [o.id for o in spec.options if o.kind == "radio"]
+    texts, text_ids, views, view_ids, keys = [], {}, [], {}, {}
+
+    def text_id(text):
+        if text not in text_ids:
+            text_ids[text] = len(texts)
+            texts.append(text)
+        return text_ids[text]
+
+    for choices in combos:
+        compact = _compact(configurator.resolve(spec, choices), text_id)
+        encoded = json.dumps(compact, sort_keys=True)
+        if encoded not in view_ids:
+            view_ids[encoded] = len(views)
+            views.append(compact)
+        keys["|".join(choices[o] for o in radios)] = view_ids[encoded]
+    table = {"radios": radios, "keys": keys, "views": views, "texts": texts}
+    return table if len(json.dumps(table)) <= MAX_STATIC_BYTES else None
+
+
+def _compact(view, text_id):
+    """A view with repeated strings replaced by indexes into `texts` (the page expands it back)."""
+    return {
+        "options": [[o["id"], o["visible"], o["value"],
+                     {i["id"]: text_id(i["reason"]) for i in o.get("items", []) if not i["enabled"]}]
+                    for o in view["options"]],
+        "state": view["state"], "query": view["query"], "command": view["command"],
+        "explanations": [[text_id(e["code"]), text_id(e["text"])] for e in view["explanations"]],
+        "notes": [[n["level"], text_id(n["text"])] for n in view["notes"]],
+    }
+
+
+def _script_json(data) -> str:
+    # Safe inside <script>: no "</script>" or "<!--" can appear.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")

@@ -1,0 +1,87 @@
+"""Shared fixtures: the built site, a local static server for it, and headless Chromium."""
+
+import functools
+import http.server
+import os
+import shutil
+import socketserver
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("SERVEBOOK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+
+
+def build_site(dest: Path) -> Path:
+    done = subprocess.run([str(MKDOCS), "build", "--strict", "-d", str(dest)], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"mkdocs build failed:\n{done.stdout}\n{done.stderr}")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The whole site, built once per session with `mkdocs build --strict`."""
+    return build_site(tmp_path_factory.mktemp("site") / "site")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".wasm": "application/wasm", ".js": "text/javascript"}
+
+    def log_message(self, *args):
+        pass
+
+
+class SiteServer:
+    """Serves a directory on 127.0.0.1 in a background thread."""
+
+    def __init__(self, directory: Path):
+        handler = functools.partial(_Handler, directory=str(directory))
+        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    server = SiteServer(built_site)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def site_without_pyodide(built_site, tmp_path_factory):
+    """A copy of the built site with the Pyodide runtime removed (the engine cannot start)."""
+    copy = tmp_path_factory.mktemp("broken") / "site"
+    shutil.copytree(built_site, copy)
+    shutil.rmtree(copy / "assets" / "pyodide")
+    server = SiteServer(copy)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
+                    "(sudo apt-get install chromium) or set SERVEBOOK_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
