@@ -1,0 +1,273 @@
+"""Content checks on the built site, driven by tests/data/seed_snippets.json.
+
+- Every command block copied from the seed sources appears byte for byte as the text of a
+  ``<pre><code>`` block on the page it belongs to.
+- Every page has its main headings (h1/h2).
+- Pages that put SGLang and vLLM side by side use content tabs with those labels.
+- The benchmark chart is an accessible inline SVG (role="img", <title>, <desc>) that draws the
+  same numbers as the quality table on its page.
+- Content pages load nothing from other origins.
+
+Uses the ``built_site`` fixture (``pathlib.Path`` of the built ``site/`` directory) from
+tests/conftest.py. HTML is parsed with the standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+DATA = json.loads((Path(__file__).parent / "data" / "seed_snippets.json").read_text("utf-8"))
+SNIPPETS = DATA["snippets"]
+HEADINGS = DATA["headings"]
+TABS = DATA["tabs"]
+CHART = DATA["chart"]
+
+
+def html_path(site: Path, page: str) -> Path:
+    """Map a docs-relative Markdown path to its built HTML file (use_directory_urls)."""
+    md = Path(page)
+    if md.name == "index.md":
+        return site / md.parent / "index.html"
+    return site / md.parent / md.stem / "index.html"
+
+
+class PageParser(HTMLParser):
+    """Collects code blocks, headings, tab labels, SVG charts and external references."""
+
+    HEADING_TAGS = {"h1", "h2"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.code_blocks: list[str] = []
+        self.headings: list[tuple[str, str]] = []
+        self.tab_labels: list[list[str]] = []
+        self.svgs: list[dict] = []
+        self.external: list[str] = []
+        self._stack: list[str] = []
+        self._pre_depth = 0
+        self._code: list[str] | None = None
+        self._code_depth = 0
+        self._heading: list[str] | None = None
+        self._heading_tag = ""
+        self._skip_depth = 0  # inside a heading's permalink anchor
+        self._labels_depth = 0
+        self._label: list[str] | None = None
+        self._svg: dict | None = None
+        self._svg_depth = 0
+        self._svg_field: str | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _text(self, data: str) -> None:
+        if self._code is not None:
+            self._code.append(data)
+        if self._heading is not None and not self._skip_depth:
+            self._heading.append(data)
+        if self._label is not None:
+            self._label.append(data)
+        if self._svg is not None:
+            if self._svg_field:
+                self._svg[self._svg_field].append(data)
+            if self._stack and self._stack[-1] in ("text", "tspan"):
+                self._svg["texts"].append(data)
+
+    # -- HTMLParser API --------------------------------------------------------------------
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self._stack.append(tag)
+        depth = len(self._stack)
+        classes = (a.get("class") or "").split()
+
+        for attr in ("src", "href" if tag == "link" else None, "data" if tag == "object" else None):
+            if attr == "href" and a.get("rel") == "canonical":
+                continue  # the page's own canonical URL, not a resource
+            if attr and re.match(r"^(https?:)?//", a.get(attr) or ""):
+                self.external.append(f"<{tag} {attr}={a[attr]}>")
+        if tag == "iframe":
+            self.external.append("<iframe>")
+
+        if tag == "pre":
+            self._pre_depth += 1
+        elif tag == "code" and self._pre_depth and self._code is None:
+            self._code, self._code_depth = [], depth
+        elif tag in self.HEADING_TAGS and self._heading is None:
+            self._heading, self._heading_tag = [], tag
+        elif tag == "a" and self._heading is not None and "headerlink" in classes:
+            self._skip_depth = depth
+        elif tag == "div" and "tabbed-labels" in classes:
+            self._labels_depth = depth
+            self.tab_labels.append([])
+        elif tag == "label" and self._labels_depth:
+            self._label = []
+        elif tag == "svg" and self._svg is None:
+            self._svg = {"attrs": a, "title": [], "desc": [], "texts": [], "title_id": None}
+            self._svg_depth = depth
+        elif self._svg is not None and tag in ("title", "desc") and depth == self._svg_depth + 1:
+            self._svg_field = tag
+            if tag == "title":
+                self._svg["title_id"] = a.get("id")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if not self._stack:
+            return
+        # tolerate unclosed tags: pop up to the matching one
+        while self._stack:
+            depth = len(self._stack)
+            top = self._stack.pop()
+            self._close(top, depth)
+            if top == tag:
+                break
+
+    def _close(self, tag: str, depth: int) -> None:
+        if tag == "pre":
+            self._pre_depth -= 1
+        elif tag == "code" and self._code is not None and depth == self._code_depth:
+            self.code_blocks.append("".join(self._code))
+            self._code = None
+        elif tag == self._heading_tag and self._heading is not None:
+            self.headings.append((tag, " ".join("".join(self._heading).split())))
+            self._heading = None
+        elif tag == "a" and self._skip_depth == depth:
+            self._skip_depth = 0
+        elif tag == "label" and self._label is not None:
+            self.tab_labels[-1].append("".join(self._label).strip())
+            self._label = None
+        elif tag == "div" and self._labels_depth == depth:
+            self._labels_depth = 0
+        elif tag in ("title", "desc") and self._svg_field == tag:
+            self._svg_field = None
+        elif tag == "svg" and self._svg is not None and depth == self._svg_depth:
+            self.svgs.append(self._svg)
+            self._svg = None
+
+    def handle_data(self, data):
+        self._text(data)
+
+
+_CACHE: dict[Path, PageParser] = {}
+
+
+def parse(path: Path) -> PageParser:
+    if path not in _CACHE:
+        assert path.is_file(), f"built page missing: {path}"
+        parser = PageParser()
+        parser.feed(path.read_text("utf-8"))
+        parser.close()
+        _CACHE[path] = parser
+    return _CACHE[path]
+
+
+# -- seed command blocks --------------------------------------------------------------------
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s["id"] for s in SNIPPETS])
+def test_seed_command_block_is_exact(built_site, snippet):
+    page = parse(html_path(built_site, snippet["page"]))
+    blocks = [b[:-1] if b.endswith("\n") else b for b in page.code_blocks]
+    assert snippet["text"] in blocks, (
+        f"{snippet['id']}: no <pre><code> block on {snippet['page']} equals the seed command "
+        f"byte for byte. Closest blocks starting alike:\n"
+        + "\n---\n".join(b for b in blocks if b.split("\n")[0] == snippet["text"].split("\n")[0])
+    )
+
+
+def test_snippet_data_is_well_formed():
+    ids = [s["id"] for s in SNIPPETS]
+    assert len(ids) == len(set(ids)), "duplicate snippet ids"
+    for s in SNIPPETS:
+        assert s["text"] and not s["text"].endswith("\n"), s["id"]
+        assert "\t" not in s["text"], s["id"]
+        if s["reconstructed"]:
+            # Reconstruction only indents continuation lines by two spaces.
+            lines = s["text"].split("\n")
+            for prev, line in zip(lines, lines[1:]):
+                expected_indent = "  " if prev.endswith(" \\") else ""
+                assert line.startswith(expected_indent) and not line.startswith(expected_indent + " "), (
+                    s["id"], line)
+
+
+# The seed documents sit beside the checkout on the authors' machines; optional elsewhere.
+SEEDS_DIR = os.environ.get("SERVEBOOK_SEEDS_DIR") or str(
+    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds")
+
+
+@pytest.mark.skipif(not SEEDS_DIR or not Path(SEEDS_DIR).is_dir(),
+                    reason="seed documents not found (../shared/seeds or SERVEBOOK_SEEDS_DIR)")
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s["id"] for s in SNIPPETS])
+def test_snippet_matches_seed_source(snippet):
+    """Optional: each snippet (with reconstruction undone) occurs verbatim in some seed."""
+    text = snippet["text"]
+    if snippet["reconstructed"]:
+        text = "\n".join(line[2:] if line.startswith("  ") else line for line in text.split("\n"))
+    seeds = [p.read_text("utf-8") for p in sorted(Path(SEEDS_DIR).glob("*.txt"))]
+    assert any(text in seed for seed in seeds), snippet["id"]
+
+
+# -- headings and tabs ----------------------------------------------------------------------
+@pytest.mark.parametrize("page", sorted(HEADINGS))
+def test_page_has_main_headings(built_site, page):
+    parsed = parse(html_path(built_site, page))
+    h1 = [text for tag, text in parsed.headings if tag == "h1"]
+    h2 = [text for tag, text in parsed.headings if tag == "h2"]
+    expected = HEADINGS[page]
+    assert h1 == [expected[0]], f"{page}: h1 is {h1}"
+    missing = [h for h in expected[1:] if h not in h2]
+    assert not missing, f"{page}: missing h2 headings {missing}; found {h2}"
+
+
+@pytest.mark.parametrize("page", sorted(TABS))
+def test_engines_side_by_side_in_tabs(built_site, page):
+    parsed = parse(html_path(built_site, page))
+    assert TABS[page] in parsed.tab_labels, f"{page}: tab sets are {parsed.tab_labels}"
+
+
+# -- benchmark chart ------------------------------------------------------------------------
+def _chart(built_site):
+    parsed = parse(html_path(built_site, CHART["page"]))
+    charts = [s for s in parsed.svgs if s["attrs"].get("role") == "img"]
+    assert charts, f"no <svg role=img> on {CHART['page']}"
+    return charts[0]
+
+
+def test_chart_is_accessible_svg(built_site):
+    svg = _chart(built_site)
+    title = "".join(svg["title"]).strip()
+    assert title, "chart <svg> has no <title>"
+    assert "".join(svg["desc"]).strip(), "chart <svg> has no <desc>"
+    assert svg["title_id"] and svg["title_id"] in (svg["attrs"].get("aria-labelledby") or "").split()
+    assert svg["attrs"].get("viewbox"), "chart needs a viewBox to scale"
+    assert svg["attrs"].get("width") == "100%"
+
+
+def test_chart_draws_legend_and_values(built_site):
+    svg = _chart(built_site)
+    texts = [t.strip() for t in svg["texts"]]
+    for model in CHART["models"]:
+        assert model in texts, f"legend lacks {model}"
+    labels = [t for t in texts if re.fullmatch(r"\d+\.\d", t)]
+    assert sorted(labels) == sorted(f"{v:.1f}" for v in CHART["values"])
+    desc = "".join(svg["desc"])
+    for value in CHART["values"]:
+        assert f"{value:.1f}" in desc
+
+
+def test_chart_uses_no_script(built_site):
+    html = html_path(built_site, CHART["page"]).read_text("utf-8")
+    start = html.index('role="img"')
+    svg = html[html.rindex("<svg", 0, start): html.index("</svg>", start)]
+    assert "<script" not in svg
+    assert not re.search(r"\son[a-z]+\s*=", svg), "event-handler attribute in chart"
+
+
+# -- self-containment -----------------------------------------------------------------------
+@pytest.mark.parametrize("page", sorted(HEADINGS))
+def test_page_loads_nothing_from_other_origins(built_site, page):
+    parsed = parse(html_path(built_site, page))
+    assert not parsed.external, f"{page} references other origins: {parsed.external}"
