@@ -8,7 +8,7 @@ import json
 
 from .errors import SpecError
 from .resolve import resolve
-from .spec import Spec, load_spec
+from .spec import Spec, all_states, load_spec
 
 __all__ = ["SpecError", "Spec", "load_spec", "resolve", "resolve_json", "all_states"]
 
@@ -20,20 +20,12 @@ def resolve_json(spec_json: str, choices_json: str) -> str:
     spec = _cache.get(spec_json)
     if spec is None:
         data = json.loads(spec_json)
-        spec = load_spec(data, source=f"{data.get('name', 'spec')} (JSON)")
+        name = data.get("name") if isinstance(data, dict) else None
+        spec = load_spec(data, source=f"{name if isinstance(name, str) else 'spec'} (JSON)")
         _cache.clear()  # one page shows one spec at a time; keep memory flat
         _cache[spec_json] = spec
     try:
         choices = json.loads(choices_json)
-    except ValueError:
+    except (ValueError, RecursionError):
         choices = "(not JSON)"
     return json.dumps(resolve(spec, choices), ensure_ascii=False, separators=(",", ":"))
-
-
-def all_states(spec: Spec):
-    """Every combination of radio items (disabled ones included), in spec order."""
-    combos = [{}]
-    for opt in spec.options:
-        if opt.kind == "radio":
-            combos = [dict(c, **{opt.id: item.id}) for c in combos for item in opt.items]
-    return combos

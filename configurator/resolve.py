@@ -4,16 +4,20 @@ Never raises for any input: bad input is ignored and reported in the view.
 """
 
 import re
+import reprlib
 from typing import Any
 
 from . import conditions
 from .render import render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = MAX_SHOWN
 
 
 def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    # reprlib stops at a fixed depth, so deeply nested input cannot exhaust the stack.
+    text = value if isinstance(value, str) else _repr.repr(value)
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
 
 
@@ -21,6 +25,8 @@ def check_field(opt, text: str) -> str | None:
     """Why `text` is not a valid value of a free-form field (None if it is)."""
     if len(text) > 200:
         return "is too long (at most 200 characters)"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        return "must not contain control characters (such as line breaks)"
     if opt.kind == "integer":
         if not re.fullmatch(r"-?[0-9]+", text):
             return "must be a whole number"
@@ -130,8 +136,11 @@ def _field(opt, requested, visible, ignored):
         else:
             text = requested.strip()
             error = check_field(opt, text) if text else None
-    # An invalid entry stays visible (nothing the reader typed is lost) but is not applied.
-    applied = opt.default if error else text
+    # An invalid entry stays visible (nothing the reader typed is lost) but is not applied;
+    # an empty one means "the default".
+    applied = opt.default if error or not text else text
+    if opt.kind == "integer" and applied:
+        applied = str(int(applied))  # 007 → 7
     view = {"id": opt.id, "kind": opt.kind, "value": text if len(text) <= 1000 else text[:1000],
             "applied": applied, "error": f"{opt.title} {error}" if error else None}
     return view, applied or None, opt.default or None

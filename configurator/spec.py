@@ -197,12 +197,40 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         check_cond(when, f"{where}.when")
         notes.append(Note(level, c.text(raw["text"], f"{where}.text"), when))
 
-    return Spec(
+    spec = Spec(
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
         order=order, program=program, rules=tuple(rules), notes=tuple(notes),
         source=source, by_id=by_id,
     )
+    _check_every_state(c, spec)
+    return spec
+
+
+MAX_CHECKED_STATES = 4096
+
+
+def all_states(spec: Spec):
+    """Every combination of radio items (disabled ones included), in spec order."""
+    combos = [{}]
+    for opt in spec.options:
+        if opt.kind == "radio":
+            combos = [dict(c, **{opt.id: item.id}) for c in combos for item in opt.items]
+    return combos
+
+
+def _check_every_state(c, spec):
+    """In every radio state, each shown option must keep at least one choosable item."""
+    from .resolve import resolve  # resolve imports this module; import late
+
+    states = all_states(spec)
+    if len(states) > MAX_CHECKED_STATES:
+        return  # too many to enumerate; resolution still degrades safely (no value, no flags)
+    for choices in states:
+        for view in resolve(spec, choices)["options"]:
+            if view["visible"] and view["kind"] == "radio" and view["value"] is None:
+                others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
+                c.fail(f"options.{view['id']}.items", f"no item can be chosen when {others}: all are disabled")
 
 
 def _option(c, raw, index):
@@ -211,13 +239,14 @@ def _option(c, raw, index):
         where = f"options.{raw['id']}"
     kind = raw.get("type", "radio") if isinstance(raw, dict) else None
     common = ("type", "when", "help")
+    if isinstance(raw, dict) and kind not in ("radio",) + FIELD_KINDS:
+        c.fail(f"{where}.type", f"unknown type {kind!r} (use radio, {', '.join(FIELD_KINDS)})")
     if kind == "radio":
         c.keys(raw, where, ("id", "title", "items"), common)
     elif kind in FIELD_KINDS:
         c.keys(raw, where, ("id", "title"), common + ("default", "min", "max", "pattern", "placeholder"))
     else:
         c.keys(raw, where, ("id", "title"), common)
-        c.fail(f"{where}.type", f"unknown type {kind!r} (use radio, {', '.join(FIELD_KINDS)})")
     opt_id = c.ident(raw["id"], f"{where}.id")
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
     title = c.text(raw["title"], f"{where}.title")
