@@ -1,0 +1,88 @@
+"""The same engine in real Pyodide: every Kimi state resolves identically in CPython and in
+Pyodide 3.14 under Node, loaded from the exact configurator.zip and runtime files the site ships.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from configurator import resolve_json
+from macros.hooks import configurator_zip_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = ROOT / "tests" / "pyodide_harness.mjs"
+RUNTIME_DIR = ROOT / "build" / "pyodide"
+SPEC = ROOT / "configurator" / "specs" / "kimi-k2.7-code.yaml"
+GOLDEN = ROOT / "tests" / "data" / "kimi-k2.7-code.sglang.golden.json"
+
+pytestmark = pytest.mark.pyodide
+
+
+def kimi_request() -> dict:
+    """The spec as the page sends it (JSON text) and all 56 radio combinations."""
+    spec = json.dumps(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
+    choices = [json.dumps(row["choices"]) for row in json.loads(GOLDEN.read_text(encoding="utf-8"))]
+    assert len(choices) == 56
+    return {"spec": spec, "choices": choices}
+
+
+def node() -> str:
+    found = shutil.which("node")
+    if found is None or not (ROOT / "node_modules" / "pyodide").is_dir():
+        pytest.fail("needs Node 20 and the pinned npm packages: run `npm ci`")
+    return found
+
+
+def run_harness(tmp_path: Path, request: dict, *args: str) -> dict:
+    """Run tests/pyodide_harness.mjs with the site's configurator.zip; its JSON result."""
+    req, zip_path = tmp_path / "request.json", tmp_path / "configurator.zip"
+    req.write_text(json.dumps(request), encoding="utf-8")
+    zip_path.write_bytes(configurator_zip_bytes())  # same bytes as assets/servebook/configurator.zip
+    done = subprocess.run([node(), str(HARNESS), str(req), "--zip", str(zip_path), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"harness failed:\n{done.stderr}"
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def shipped_runtime() -> Path:
+    """build/pyodide/ as the site ships it (the script does nothing if it is up to date)."""
+    done = subprocess.run([node(), str(ROOT / "macros" / "pyodide_runtime.mjs")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return RUNTIME_DIR
+
+
+def assert_same_views(request: dict, result: dict):
+    assert result["python"].startswith("3.14."), result["python"]
+    assert len(result["views"]) == len(request["choices"])
+    for choices, view in zip(request["choices"], result["views"]):
+        assert json.loads(view) == json.loads(resolve_json(request["spec"], choices)), choices
+
+
+def test_stock_pyodide_matches_cpython(tmp_path):
+    """The pinned npm package as is (source stdlib, its own lockfile)."""
+    request = kimi_request()
+    assert_same_views(request, run_harness(tmp_path, request))
+
+
+def test_shipped_runtime_matches_cpython(tmp_path, shipped_runtime):
+    """What the browser loads: build/pyodide/ files, the .pyc stdlib, the worker's inline lockfile.
+    The precompiled stdlib must import exactly what the stock one does and still give tracebacks."""
+    request = kimi_request()
+    shipped = run_harness(tmp_path, request, "--runtime", str(shipped_runtime), "--check-stdlib")
+    assert_same_views(request, shipped)
+
+    stdlib = shipped["stdlib"]
+    assert stdlib["json_file"].endswith("json/__init__.pyc")  # really the precompiled zip
+    assert stdlib["sources_in_zip"] == 0
+    assert 'File "/lib/python314.zip/json/decoder.py", line' in stdlib["traceback"]
+    assert "JSONDecodeError" in stdlib["traceback"]
+
+    stock = run_harness(tmp_path, {"spec": request["spec"], "choices": []}, "--check-stdlib")["stdlib"]
+    assert stdlib["modules"] == stock["modules"] > 500
+    assert stdlib["failed"] == stock["failed"]  # e.g. Windows-only modules, in both
