@@ -2,6 +2,7 @@
 plus the views of every radio state so clicks work before Python has loaded."""
 
 import json
+import re
 from pathlib import Path
 
 import jinja2
@@ -27,7 +28,11 @@ def render_configurator(name: str) -> str:
     data = {"spec": source, "static": static_views(spec)}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
-        data=_script_json(data),
+        # ids are CSS selectors too (data-clipboard-target): no dots
+        uid="sb-" + re.sub(r"[^a-z0-9_-]", "-", spec.name),
+        # An attribute, not an inline <script>: Material re-creates inline scripts on
+        # instant navigation, and search/llms.txt would index script text.
+        data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     )
     # Markdown treats a blank line as the end of a raw HTML block: keep it one block.
     return "\n".join(line for line in html.splitlines() if line.strip())
@@ -72,8 +77,3 @@ def _compact(view, text_id):
         "explanations": [[text_id(e["code"]), text_id(e["text"])] for e in view["explanations"]],
         "notes": [[n["level"], text_id(n["text"])] for n in view["notes"]],
     }
-
-
-def _script_json(data) -> str:
-    # Safe inside <script>: no "</script>" or "<!--" can appear.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")

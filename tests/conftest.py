@@ -19,18 +19,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
 
-def build_site(dest: Path) -> Path:
+def build_site(dest: Path, site_url: str) -> Path:
+    env = {**os.environ, "SERVEBOOK_SITE_URL": site_url}
     done = subprocess.run([str(MKDOCS), "build", "--strict", "-d", str(dest)], cwd=ROOT,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise AssertionError(f"mkdocs build failed:\n{done.stdout}\n{done.stderr}")
     return dest
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The whole site, built once per session with `mkdocs build --strict`."""
-    return build_site(tmp_path_factory.mktemp("site") / "site")
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -45,6 +40,7 @@ class SiteServer:
     """Serves a directory on 127.0.0.1 in a background thread."""
 
     def __init__(self, directory: Path):
+        self.directory = directory
         handler = functools.partial(_Handler, directory=str(directory))
         self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -57,10 +53,22 @@ class SiteServer:
 
 
 @pytest.fixture(scope="session")
-def site_url(built_site):
-    server = SiteServer(built_site)
-    yield server.url
+def _site_server(tmp_path_factory):
+    # Bound before the build, so the site is built for the URL it is served at.
+    server = SiteServer(tmp_path_factory.mktemp("site") / "site")
+    yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def built_site(_site_server) -> Path:
+    """The whole site, built once per session with `mkdocs build --strict`."""
+    return build_site(_site_server.directory, _site_server.url)
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site, _site_server):
+    return _site_server.url
 
 
 @pytest.fixture(scope="session")

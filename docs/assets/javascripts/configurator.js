@@ -9,6 +9,9 @@ let engine = "loading"; // "loading" | "ready" | "failed"
 let nextRequest = 0;
 const pending = new Map(); // request id → callback(view | null)
 const live = new Set(); // widgets on the current page
+// Choices per spec, kept for this tab: Material re-renders a page in place (instant
+// navigation, some anchor clicks), and a reader's choices must survive that.
+const remembered = new Map();
 
 function startWorker() {
   if (worker) return;
@@ -55,7 +58,7 @@ function resolveInPython(spec, choices, done) {
 class Widget {
   constructor(root) {
     this.root = root;
-    const data = JSON.parse(root.querySelector("script[data-configurator-data]").textContent);
+    const data = JSON.parse(root.dataset.views);
     this.specJson = JSON.stringify(data.spec);
     this.table = data.static; // may be null: too many states to precompute
     this.specOptions = data.spec.options;
@@ -63,6 +66,7 @@ class Widget {
     this.view = null;
     this.command = root.querySelector("[data-command]");
     this.status = root.querySelector(".sb-status");
+    this.name = root.dataset.configurator;
     this.urlChoices = this.readUrl();
 
     root.querySelector("form").addEventListener("change", (event) => {
@@ -93,6 +97,11 @@ class Widget {
   readUrl() {
     const radios = {}, fields = {}, unknown = [];
     const params = new URLSearchParams(location.search);
+    if (!this.specOptions.some((option) => params.has(option.id))) {
+      // No choices in the URL: use the ones this tab last made (if any).
+      const last = remembered.get(this.name);
+      if (last) return { radios: { ...last.radios }, fields: { ...last.fields }, unknown: [] };
+    }
     for (const option of this.specOptions) {
       if (!params.has(option.id)) continue;
       const value = params.get(option.id);
@@ -122,6 +131,7 @@ class Widget {
 
   change(optionId, value) {
     this.seq += 1;
+    this.urlChoices = { radios: {}, fields: {}, unknown: [] }; // the reader has taken over
     if (engine === "ready") {
       const choices = this.pythonChoices();
       choices[optionId] = value;
@@ -252,11 +262,19 @@ class Widget {
 
   showIgnored(ignored) {
     this.renderList(".sb-ignored", ignored || [], (li, entry) => {
-      li.textContent = `Ignored ${entry.key}=${entry.value}: ${entry.reason}.`;
+      const shown = (text) => String(text).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+      li.textContent = `Ignored ${shown(entry.key)}=${shown(entry.value)}: ${entry.reason}.`;
     });
   }
 
   writeUrl(query) {
+    const radios = {}, fields = {};
+    for (const option of this.view.options) {
+      if (!option.visible) continue;
+      if (option.kind === "radio") radios[option.id] = option.value;
+      else fields[option.id] = option.value;
+    }
+    remembered.set(this.name, { radios, fields });
     const url = new URL(location.href);
     for (const option of this.specOptions) url.searchParams.delete(option.id);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
