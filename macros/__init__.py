@@ -1,12 +1,17 @@
 """mkdocs-macros entry point: the macros pages can call."""
 
-from .widget import render_configurator
+import importlib
+import sys
+
+# Modules re-imported on every build: `mkdocs serve` calls define_env again after an edit,
+# but Python would keep serving the first import of the engine and of these macros.
+FRESH = ("configurator", "macros.specs", "macros.widget", "macros.charts")
 
 
 def define_env(env):
-    env.macro(render_configurator, "configurator")
-    try:
-        from . import charts
-    except ImportError:  # charts are being written
-        return
+    for name in [m for m in sys.modules if m.startswith(FRESH)]:
+        del sys.modules[name]
+    widget = importlib.import_module("macros.widget")
+    charts = importlib.import_module("macros.charts")
+    env.macro(widget.render_configurator, "configurator")
     charts.register(env)
