@@ -76,6 +76,9 @@ def test_command_is_in_the_html_before_any_javascript(browser, site_url):
         assert engine(page) == "static"
         assert checked(page) == DEFAULTS
         assert page.locator(COMMAND_SEL).is_visible()
+        # Without JavaScript nothing can copy: no dead Copy button, and a line saying why.
+        assert not page.locator(f"{ROOT_SEL} .sb-copy").is_visible()
+        assert "JavaScript is off" in page.locator(f"{ROOT_SEL} .sb-status").inner_text()
     finally:
         context.close()
 

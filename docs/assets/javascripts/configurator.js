@@ -66,6 +66,7 @@ class Widget {
     this.view = null;
     this.command = root.querySelector("[data-command]");
     this.status = root.querySelector(".sb-status");
+    root.querySelector(".sb-copy").hidden = false; // copying needs JavaScript (Material's clipboard)
     this.name = root.dataset.configurator;
     this.urlChoices = this.readUrl();
 
