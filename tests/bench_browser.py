@@ -395,10 +395,12 @@ def main():
             if not (site / DEPLOY / "index.html").is_file():
                 parser.error(f"{site} has no {DEPLOY}index.html")
         else:
-            print("building the site (mkdocs build --strict) ...", flush=True)
-            site = build_site(Path(tmp) / "site")
+            site = Path(tmp) / "site"
         tally = Tally()
-        httpd, base = serve(site, tally)
+        httpd, base = serve(site, tally)  # bound first: the site is built for the URL it is served at
+        if not args.site:
+            print("building the site (mkdocs build --strict) ...", flush=True)
+            build_site(site, base)
         steps = walk_steps(args.rounds)
         assert len(GOLDEN) == 56
         try:

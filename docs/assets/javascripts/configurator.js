@@ -15,6 +15,7 @@ const remembered = new Map();
 
 function startWorker() {
   if (worker) return;
+  performance.mark("servebook:worker-start"); // for tests/bench_browser.py
   try {
     worker = new Worker(WORKER_URL, { type: "module" });
   } catch (error) {
@@ -24,6 +25,7 @@ function startWorker() {
   worker.addEventListener("message", (event) => {
     const msg = event.data;
     if (msg.type === "ready") {
+      performance.mark("servebook:engine-ready");
       engine = "ready";
       for (const widget of live) widget.askPython();
     } else if (msg.type === "failed") {
@@ -51,6 +53,7 @@ function engineFailed(message) {
 
 function resolveInPython(spec, choices, done) {
   const id = ++nextRequest;
+  if (id === 1) performance.mark("servebook:first-request");
   pending.set(id, done);
   worker.postMessage({ type: "resolve", id, spec, choices: JSON.stringify(choices) });
 }
@@ -186,6 +189,7 @@ class Widget {
       this.render(view);
       this.showIgnored(view.ignored);
       if (this.root.dataset.engine !== "python") {
+        performance.mark("servebook:python-serves");
         this.root.dataset.engine = "python";
         this.setFieldsReady(true);
         this.setStatus("");
