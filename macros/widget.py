@@ -41,13 +41,16 @@ def render_configurator(name: str) -> str:
 def static_views(spec):
     """{"keys": {"item|item|…": n}, "views": [compact view], "texts": [...]} or None if too big.
 
-    Keys cover every combination of radio items (disabled and hidden ones too), so the
-    page can look up the effect of any click without knowing any rule.
+    A key lists, per radio option, the reader's explicit choice or "" for none. Keys cover
+    every combination (disabled and hidden items too), so the page can look up the effect of
+    any click without knowing any rule.
     """
-    combos = configurator.all_states(spec)
-    if len(combos) > MAX_STATIC_STATES:
-        return None
-    radios = [o.id for o in spec.options if o.kind == "radio"]
+    radios = [o for o in spec.options if o.kind == "radio"]
+    combos = [{}]
+    for opt in radios:
+        combos = [dict(c, **({opt.id: i} if i else {})) for c in combos for i in ["", *(x.id for x in opt.items)]]
+        if len(combos) > MAX_STATIC_STATES:
+            return None
     texts, text_ids, views, view_ids, keys = [], {}, [], {}, {}
 
     def text_id(text):
@@ -62,8 +65,8 @@ def static_views(spec):
         if encoded not in view_ids:
             view_ids[encoded] = len(views)
             views.append(compact)
-        keys["|".join(choices[o] for o in radios)] = view_ids[encoded]
-    table = {"radios": radios, "keys": keys, "views": views, "texts": texts}
+        keys["|".join(choices.get(o.id, "") for o in radios)] = view_ids[encoded]
+    table = {"radios": [o.id for o in radios], "keys": keys, "views": views, "texts": texts}
     return table if len(json.dumps(table)) <= MAX_STATIC_BYTES else None
 
 

@@ -3,7 +3,6 @@
 import json
 import math
 import shlex
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +12,7 @@ from configurator import load_spec, resolve, resolve_json
 from macros.specs import load_spec_file, spec_path
 
 KIMI, KIMI_DATA = load_spec_file(spec_path("kimi-k2.7-code"))
-DEMO, DEMO_DATA = load_spec_file(Path(__file__).resolve().parent / "data" / "specs" / "demo-moe.yaml")
+DEMO, DEMO_DATA = load_spec_file(spec_path("demo-moe"))
 SPECS = {"kimi": (KIMI, KIMI_DATA), "demo": (DEMO, DEMO_DATA)}
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""A second, different spec (tests/data/specs/demo-moe.yaml), written purely as data.
+"""A second, different spec (configurator/specs/demo-moe.yaml), written purely as data.
 
 A made-up model on `vllm serve` with the model as a positional argument, FP4 only on
 Blackwell, speculative decoding hidden on AMD, and free-form integer and text fields.
@@ -7,14 +7,13 @@ Blackwell, speculative decoding hidden on AMD, and free-form integer and text fi
 import itertools
 import json
 import shlex
-from pathlib import Path
 
 import pytest
 
 from configurator import all_states, resolve, resolve_json
-from macros.specs import load_spec_file
+from macros.specs import load_spec_file, spec_path
 
-PATH = Path(__file__).resolve().parent / "data" / "specs" / "demo-moe.yaml"
+PATH = spec_path("demo-moe")
 SPEC, DATA = load_spec_file(PATH)
 
 FP4_REASON = "FP4 kernels need Blackwell GPUs (B200, GB200)."
@@ -32,7 +31,7 @@ def test_loads_as_data():
     assert SPEC.name == "demo-moe"
     assert SPEC.model == "example/Demo-MoE-200B"
     assert SPEC.engine == "vllm"
-    assert SPEC.source == "tests/data/specs/demo-moe.yaml"
+    assert SPEC.source == "configurator/specs/demo-moe.yaml"
     assert [o["id"] for o in resolve(SPEC)["options"]] == ["hardware", "quantization", "speculative", "max-model-len", "served-name"]
 
 

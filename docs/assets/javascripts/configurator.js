@@ -71,7 +71,13 @@ class Widget {
     this.status = root.querySelector(".sb-status");
     root.querySelector(".sb-copy").hidden = false; // copying needs JavaScript (Material's clipboard)
     this.name = root.dataset.configurator;
-    this.urlChoices = this.readUrl();
+    // What the reader asked for: option id → item id or field text. Only these go to the
+    // engine; everything else takes the spec's defaults, which can depend on other choices
+    // (so an automatic fallback does not stick once the reader's hardware allows more).
+    const { explicit, unknown } = this.readUrl();
+    this.explicit = explicit;
+    this.unknown = unknown; // sent once, so the engine reports them
+    this.reportNext = true; // the first Python view reports what the URL asked that can't be had
 
     root.querySelector("form").addEventListener("change", (event) => {
       const input = event.target;
@@ -84,10 +90,8 @@ class Widget {
     });
 
     if (this.table) {
-      const state = Object.fromEntries(this.radioValues());
-      Object.assign(state, this.urlChoices.radios);
-      this.showStatic(state);
-      this.showIgnored(this.urlChoices.unknown);
+      this.showStatic();
+      this.showIgnored(unknown);
     } else {
       this.setStatus("Loading the Python engine that computes this command…");
     }
@@ -99,57 +103,34 @@ class Widget {
 
   // ---- choices ------------------------------------------------------------
   readUrl() {
-    const radios = {}, fields = {}, unknown = [];
+    const explicit = {}, unknown = [];
     const params = new URLSearchParams(location.search);
     if (!this.specOptions.some((option) => params.has(option.id))) {
       // No choices in the URL: use the ones this tab last made (if any).
-      const last = remembered.get(this.name);
-      if (last) return { radios: { ...last.radios }, fields: { ...last.fields }, unknown: [] };
+      return { explicit: { ...remembered.get(this.name) }, unknown };
     }
     for (const option of this.specOptions) {
       if (!params.has(option.id)) continue;
       const value = params.get(option.id);
-      if (option.items === undefined) fields[option.id] = value;
-      else if (option.items.some((item) => item.id === value)) radios[option.id] = value;
+      if (option.items === undefined || option.items.some((item) => item.id === value)) explicit[option.id] = value;
       else unknown.push({ key: option.id, value, reason: `no such choice for ${option.title}` });
     }
-    return { radios, fields, unknown };
-  }
-
-  radioValues() {
-    // The current value of every radio option, hidden ones included (their fallback).
-    const values = new Map();
-    for (const option of this.specOptions) {
-      if (option.items === undefined) continue;
-      const checked = this.root.querySelector(`input[data-option="${option.id}"]:checked`);
-      values.set(option.id, this.view?.options.find((o) => o.id === option.id)?.value ?? checked?.value);
-    }
-    return values;
-  }
-
-  pythonChoices() {
-    const choices = { ...(this.view ? this.view.state : {}) };
-    for (const field of this.root.querySelectorAll("[data-field]")) choices[field.dataset.field] = field.value;
-    return choices;
+    return { explicit, unknown };
   }
 
   change(optionId, value) {
     this.seq += 1;
-    this.urlChoices = { radios: {}, fields: {}, unknown: [] }; // the reader has taken over
-    if (engine === "ready") {
-      const choices = this.pythonChoices();
-      choices[optionId] = value;
-      this.askPython(choices);
-    } else if (this.table) {
-      const state = Object.fromEntries(this.radioValues());
-      state[optionId] = value;
-      this.showStatic(state);
-    }
+    this.explicit[optionId] = value;
+    remembered.set(this.name, { ...this.explicit });
+    this.reportNext = false;
+    this.showIgnored([]); // notices are about the URL the page was opened with
+    if (engine === "ready") this.askPython();
+    else if (this.table) this.showStatic();
   }
 
   // ---- sources of views ---------------------------------------------------
-  showStatic(state) {
-    const key = this.table.radios.map((id) => state[id]).join("|");
+  showStatic() {
+    const key = this.table.radios.map((id) => this.explicit[id] ?? "").join("|");
     const index = this.table.keys[key];
     if (index === undefined) return;
     this.render(this.expand(this.table.views[index]));
@@ -176,18 +157,18 @@ class Widget {
     };
   }
 
-  askPython(choices) {
-    if (choices === undefined) {
-      // First call once Python is ready: the current state plus anything the URL asked for.
-      choices = { ...this.pythonChoices(), ...this.urlChoices.radios, ...this.urlChoices.fields };
-      for (const { key, value } of this.urlChoices.unknown) choices[key] = value;
-    }
+  askPython() {
+    const choices = { ...this.explicit };
+    for (const { key, value } of this.unknown) choices[key] = value; // for the engine's own report
+    this.unknown = [];
+    const report = this.reportNext;
+    this.reportNext = false;
     const seq = this.seq;
     resolveInPython(this.specJson, choices, (view) => {
       if (!view) return this.markUnavailable();
       if (seq !== this.seq || !this.root.isConnected) return;
       this.render(view);
-      this.showIgnored(view.ignored);
+      if (report) this.showIgnored(view.ignored);
       if (this.root.dataset.engine !== "python") {
         performance.mark("servebook:python-serves");
         this.root.dataset.engine = "python";
@@ -268,18 +249,11 @@ class Widget {
   showIgnored(ignored) {
     this.renderList(".sb-ignored", ignored || [], (li, entry) => {
       const shown = (text) => String(text).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-      li.textContent = `Ignored ${shown(entry.key)}=${shown(entry.value)}: ${entry.reason}.`;
+      li.textContent = `Ignored ${shown(entry.key)}=${shown(entry.value)}: ${entry.reason.replace(/[.!?]$/, "")}.`;
     });
   }
 
   writeUrl(query) {
-    const radios = {}, fields = {};
-    for (const option of this.view.options) {
-      if (!option.visible) continue;
-      if (option.kind === "radio") radios[option.id] = option.value;
-      else fields[option.id] = option.value;
-    }
-    remembered.set(this.name, { radios, fields });
     const url = new URL(location.href);
     for (const option of this.specOptions) url.searchParams.delete(option.id);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);

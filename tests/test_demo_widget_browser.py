@@ -1,0 +1,144 @@
+"""The made-up demo-moe configurator on the Authors' guide, in headless Chromium.
+
+It exercises what the Kimi spec does not have: an item disabled by another choice (with its
+reason shown), an option hidden by another choice, and free-form fields that only the Python
+engine serves. Commands are checked against the same engine in CPython.
+"""
+
+import pytest
+
+from browser_helpers import PAGES, Recorder, hold
+from configurator import resolve
+from macros.specs import load_spec_file, spec_path
+
+pytestmark = pytest.mark.browser
+
+SPEC, _ = load_spec_file(spec_path("demo-moe"))
+ROOT = '[data-configurator="demo-moe"]'
+
+
+def expected(choices):
+    return resolve(SPEC, choices)["command"]
+
+
+@pytest.fixture
+def page(browser, site_url):
+    context = browser.new_context()
+    page = context.new_page()
+    page.recorder = Recorder(site_url).attach_page(page)
+    yield page
+    assert page.recorder.page_errors == [] and page.recorder.console_errors == []
+    context.close()
+
+
+def open_demo(page, site_url, query="", hold_python=False):
+    release = None
+    if hold_python:
+        _, wait_held, release = hold(page)
+    page.goto(site_url + PAGES["authors"] + query)
+    if hold_python:
+        wait_held()
+    return release
+
+
+def command(page):
+    return page.locator(f"{ROOT} [data-command]").text_content()
+
+
+def item(page, option, value):
+    return page.locator(f'{ROOT} label:has(> input[data-option="{option}"][value="{value}"])')
+
+
+def wait_python(page):
+    page.wait_for_selector(f'{ROOT}[data-engine="python"]', state="attached", timeout=60_000)
+
+
+def wait_command(page, text):
+    page.wait_for_function("([sel, text]) => document.querySelector(sel).textContent === text",
+                           arg=[f"{ROOT} [data-command]", text], timeout=5_000)
+
+
+@pytest.mark.parametrize("hold_python", [True, False], ids=["before-python", "python"])
+def test_disabled_item_stays_visible_with_its_reason_and_the_choice_falls_back(page, site_url, hold_python):
+    release = open_demo(page, site_url, hold_python=hold_python)
+    if not hold_python:
+        wait_python(page)
+    item(page, "hardware", "b200").click()
+    wait_command(page, expected({"hardware": "b200"}))
+    assert page.locator(f'{ROOT} input[data-option="quantization"]:checked').get_attribute("value") == "fp4"
+
+    item(page, "hardware", "h100").click()
+    wait_command(page, expected({"hardware": "h100"}))
+    fp4 = item(page, "quantization", "fp4")
+    assert fp4.is_visible()
+    assert fp4.locator("input").is_disabled()
+    assert page.locator(f'{ROOT} input[data-option="quantization"]:checked').get_attribute("value") == "fp8"
+    # The reason is visible text inside the label, so it is part of the radio's accessible name.
+    reason = fp4.locator(".sb-reason")
+    assert reason.is_visible() and reason.inner_text() == "FP4 kernels need Blackwell GPUs (B200, GB200)."
+    name = page.evaluate("""(sel) => document.querySelector(sel).labels[0].textContent""",
+                         f'{ROOT} input[data-option="quantization"][value="fp4"]')
+    assert "FP4 kernels need Blackwell GPUs" in name
+
+    # An automatic fallback does not stick: back on Blackwell, FP4 (the default) returns ...
+    item(page, "hardware", "gb200").click()
+    wait_command(page, expected({"hardware": "gb200"}))
+    assert "--quantization modelopt_fp4" in command(page)
+    # ... while a choice the reader made does.
+    item(page, "quantization", "bf16").click()
+    item(page, "hardware", "b200").click()
+    wait_command(page, expected({"hardware": "b200", "quantization": "bf16"}))
+    assert "--dtype bfloat16" in command(page)
+    if release:
+        release()
+
+
+def test_hidden_option_disappears_and_adds_nothing(page, site_url):
+    open_demo(page, site_url)
+    wait_python(page)
+    item(page, "speculative", "mtp3").click()
+    wait_command(page, expected({"speculative": "mtp3"}))
+    assert "--speculative-config.num_speculative_tokens 3" in command(page)
+
+    item(page, "hardware", "mi300x").click()
+    wait_command(page, expected({"hardware": "mi300x"}))
+    assert not page.locator(f'{ROOT} [data-option-group="speculative"]').is_visible()
+    assert "speculative" not in command(page)
+
+    # Back on NVIDIA the option reappears with what the reader chose for it.
+    item(page, "hardware", "h100").click()
+    wait_command(page, expected({"hardware": "h100", "speculative": "mtp3"}))
+    assert page.locator(f'{ROOT} input[data-option="speculative"]:checked').get_attribute("value") == "mtp3"
+
+
+def test_fields_wait_for_python_then_quote_validate_and_round_trip_the_url(page, site_url):
+    release = open_demo(page, site_url, hold_python=True)
+    field = page.locator(f'{ROOT} [data-field="served-name"]')
+    assert field.evaluate("(e) => e.readOnly")
+    assert "Python engine" in page.locator(f"{ROOT} .sb-status").inner_text()
+    release()
+    wait_python(page)
+    assert not field.evaluate("(e) => e.readOnly")
+
+    field.fill("my model; rm -rf /")  # refused by the field's pattern: flagged, not applied
+    error = page.locator(f'{ROOT} [data-field-group="served-name"] .sb-error')
+    error.wait_for(state="visible")
+    assert error.inner_text() == "Served model name does not have the expected form"
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.input_value() == "my model; rm -rf /"  # nothing the reader typed is lost
+    assert "--served-model-name" not in command(page)
+
+    field.fill("my-demo")
+    page.locator(f'{ROOT} [data-field="max-model-len"]').fill("131072")
+    choices = {"served-name": "my-demo", "max-model-len": "131072"}
+    wait_command(page, expected(choices))
+    assert "--max-model-len 131072" in command(page) and "--served-model-name my-demo" in command(page)
+    assert page.evaluate("location.search") == "?max-model-len=131072&served-name=my-demo"
+
+    # The URL brings the fields back, invalid ones flagged.
+    page.goto(site_url + PAGES["authors"] + "?max-model-len=12&served-name=my-demo")
+    wait_python(page)
+    wait_command(page, expected({"max-model-len": "12", "served-name": "my-demo"}))
+    assert page.locator(f'{ROOT} [data-field="max-model-len"]').input_value() == "12"
+    assert page.locator(f'{ROOT} [data-field-group="max-model-len"] .sb-error').inner_text() == \
+        "Max model length must be at least 4096"
