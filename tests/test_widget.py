@@ -1,0 +1,100 @@
+"""Build-time rendering of a configurator (macros/widget.py): HTML contract and precomputed views."""
+
+import html
+import itertools
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import configurator
+from macros import widget
+from macros.specs import load_spec_file, spec_path
+
+KIMI, _ = load_spec_file(spec_path("kimi-k2.7-code"))
+DEMO, _ = load_spec_file(spec_path("demo-moe"))
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def parse(markup):
+    parser = Tags()
+    parser.feed(markup)
+    return parser.tags
+
+
+def data_of(markup):
+    root = next(attrs for tag, attrs in parse(markup) if "data-configurator" in attrs)
+    return root, json.loads(root["data-views"])
+
+
+@pytest.mark.parametrize("spec", [KIMI, DEMO], ids=lambda s: s.name)
+def test_every_explicit_choice_combination_has_the_engines_view(spec):
+    table = widget.static_views(spec)
+    radios = [o for o in spec.options if o.kind == "radio"]
+    assert table["radios"] == [o.id for o in radios]
+    expected_keys = 1
+    for opt in radios:
+        expected_keys *= len(opt.items) + 1  # every item, or no explicit choice
+    assert len(table["keys"]) == expected_keys
+    for values in itertools.product(*[["", *(i.id for i in o.items)] for o in radios]):
+        choices = {o.id: v for o, v in zip(radios, values) if v}
+        view = configurator.resolve(spec, choices)
+        compact = table["views"][table["keys"]["|".join(values)]]
+        assert compact["command"] == view["command"]
+        assert compact["state"] == view["state"] and compact["query"] == view["query"]
+        assert [[table["texts"][c], table["texts"][t]] for c, t in compact["explanations"]] == \
+            [[e["code"], e["text"]] for e in view["explanations"]]
+        for (opt_id, visible, value, disabled), opt in zip(compact["options"], view["options"]):
+            assert (opt_id, visible, value) == (opt["id"], opt["visible"], opt["value"])
+            assert {k: table["texts"][v] for k, v in disabled.items()} == \
+                {i["id"]: i["reason"] for i in opt.get("items", []) if not i["enabled"]}
+
+
+def test_too_many_states_ship_no_table(monkeypatch):
+    monkeypatch.setattr(widget, "MAX_STATIC_STATES", 100)  # Kimi has 8*3*3*3 = 216 inputs
+    assert widget.static_views(KIMI) is None
+    _, data = data_of(widget.render_configurator("kimi-k2.7-code"))
+    assert data["static"] is None
+
+
+def test_html_contract_and_default_command():
+    markup = widget.render_configurator("kimi-k2.7-code")
+    assert "\n\n" not in markup  # one raw HTML block for Markdown
+    root, data = data_of(markup)
+    assert root["data-engine"] == "static"
+    assert data["spec"]["name"] == "kimi-k2.7-code"
+    tags = parse(markup)
+    legends = re.findall(r"<legend>(.*?)</legend>", markup)
+    assert legends == [o.title for o in KIMI.options]
+    radios = [a for t, a in tags if t == "input" and a.get("type") == "radio"]
+    assert [(r["data-option"], r["value"]) for r in radios] == \
+        [(o.id, i.id) for o in KIMI.options for i in o.items]
+    assert {r["data-option"]: r["value"] for r in radios if "checked" in r} == configurator.resolve(KIMI)["state"]
+    command = re.search(r"<code [^>]*data-command[^>]*>(.*?)</code>", markup, re.S).group(1)
+    assert html.unescape(command) == configurator.resolve(KIMI)["command"]
+    copy = next(a for t, a in tags if t == "button")
+    target = copy["data-clipboard-target"]
+    assert re.fullmatch(r"#[A-Za-z][\w-]*", target)  # a valid CSS id selector (no dots)
+    assert any(a.get("id") == target[1:] and "data-command" in a for t, a in tags)
+
+
+def test_fields_and_disabled_items_render_without_javascript():
+    markup = widget.render_configurator("demo-moe")
+    tags = parse(markup)
+    fields = [a["data-field"] for t, a in tags if t == "input" and "data-field" in a]
+    assert fields == ["max-model-len", "served-name"]
+    labels = {a["for"] for t, a in tags if t == "label" and "for" in a}
+    assert all(a["id"] in labels for t, a in tags if t == "input" and "data-field" in a)
+    # H100 is the default: FP4 is disabled and its reason is visible text next to it.
+    fp4 = next(a for t, a in tags if a.get("data-option") == "quantization" and a.get("value") == "fp4")
+    assert "disabled" in fp4
+    assert "FP4 kernels need Blackwell GPUs (B200, GB200).</span>" in markup
