@@ -64,3 +64,18 @@ def test_unbroken_copy_builds(project):
     # Guards the three tests above: they must fail because of the injected fault only.
     code, output = build(project)
     assert code == 0, output
+
+
+def test_broken_internal_link_fails_the_build(project):
+    page = project / "docs/models/kimi-k2.7-code/use.md"
+    page.write_text(page.read_text() + "\n\nSee [the missing page](missing.md).\n")
+    code, output = build(project)
+    assert code != 0
+    assert "contains a link 'missing.md'" in output
+
+
+def test_page_missing_from_nav_target_fails_the_build(project):
+    (project / "docs/models/kimi-k2.7-code/benchmarks.md").unlink()
+    code, output = build(project)
+    assert code != 0
+    assert "'models/kimi-k2.7-code/benchmarks.md'" in output
