@@ -89,7 +89,7 @@ class Widget {
       if (event.target.matches("[data-field]")) this.change(event.target.dataset.field, event.target.value);
     });
 
-    if (this.table) {
+    if (this.table && !this.hasFieldEntries()) {
       this.showStatic();
       this.showIgnored(unknown);
     } else {
@@ -124,8 +124,15 @@ class Widget {
     remembered.set(this.name, { ...this.explicit });
     this.reportNext = false;
     this.showIgnored([]); // notices are about the URL the page was opened with
+    // The build's views answer at once while they apply (no free-form entries); Python,
+    // once ready, answers every change too and its view replaces the table's.
+    if (this.table && !this.hasFieldEntries()) this.showStatic();
     if (engine === "ready") this.askPython();
-    else if (this.table) this.showStatic();
+  }
+
+  hasFieldEntries() {
+    // The precomputed views assume every free-form field is at its default (empty entry).
+    return this.specOptions.some((option) => option.items === undefined && this.explicit[option.id]);
   }
 
   // ---- sources of views ---------------------------------------------------
@@ -212,10 +219,23 @@ class Widget {
     }
     if (this.command.textContent !== view.command) {
       this.command.textContent = view.command;
-      this.command.parentElement.classList.remove("sb-changed");
-      void this.command.parentElement.offsetWidth; // restart the highlight animation
-      this.command.parentElement.classList.add("sb-changed");
+      // Alternate two identical animations: a new animation-name restarts the highlight
+      // without forcing a synchronous layout of the whole page.
+      const pre = this.command.parentElement;
+      const next = pre.classList.contains("sb-flash-a") ? "sb-flash-b" : "sb-flash-a";
+      pre.classList.remove("sb-flash-a", "sb-flash-b");
+      pre.classList.add(next);
     }
+    // Rebuild the lists only when they change: most clicks leave them as they are.
+    const lists = JSON.stringify([view.notes, view.explanations]);
+    if (lists !== this.lists) {
+      this.lists = lists;
+      this.renderLists(view);
+    }
+    this.writeUrl(view.query);
+  }
+
+  renderLists(view) {
     this.renderList(".sb-notes", view.notes, (li, note) => {
       li.className = `sb-note sb-note--${note.level}`;
       li.textContent = note.text;
@@ -231,7 +251,6 @@ class Widget {
         return [dt, dd];
       }),
     );
-    this.writeUrl(view.query);
   }
 
   renderList(selector, entries, fill) {
