@@ -92,10 +92,18 @@ def test_all_56_combinations_clicked_through_after_python_is_ready(open_page):
     wait_state(page, walk[0])
     for before, state in zip(walk, walk[1:]):
         (option,) = [k for k in state if state[k] != before[k]]
+        served = python_views(page)
         click(page, option, state[option])
-        wait_state(page, state)
+        # The build's table answers first; wait for Python's own view of this click.
+        page.wait_for_function("([sel, n]) => Number(document.querySelector(sel).dataset.pythonViews) > n",
+                               arg=[ROOT_SEL, served])
+        assert (checked(page), command(page)) == ({**DEFAULTS, **state}, golden(state)), state
     assert engine(page) == "python"
     assert rec.page_errors == [] and rec.console_errors == []
+
+
+def python_views(page) -> int:
+    return page.evaluate("(sel) => Number(document.querySelector(sel).dataset.pythonViews || 0)", ROOT_SEL)
 
 
 # 3 -----------------------------------------------------------------------------------------------

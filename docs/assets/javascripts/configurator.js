@@ -175,6 +175,8 @@ class Widget {
       if (!view) return this.markUnavailable();
       if (seq !== this.seq || !this.root.isConnected) return;
       this.render(view);
+      // How many views Python has rendered: lets tests tell its answer from the table's.
+      this.root.dataset.pythonViews = String(Number(this.root.dataset.pythonViews || 0) + 1);
       if (report) this.showIgnored(view.ignored);
       if (this.root.dataset.engine !== "python") {
         performance.mark("servebook:python-serves");
