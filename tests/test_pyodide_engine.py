@@ -86,3 +86,20 @@ def test_shipped_runtime_matches_cpython(tmp_path, shipped_runtime):
     stock = run_harness(tmp_path, {"spec": request["spec"], "choices": []}, "--check-stdlib")["stdlib"]
     assert stdlib["modules"] == stock["modules"] > 500
     assert stdlib["failed"] == stock["failed"]  # e.g. Windows-only modules, in both
+
+
+def test_demo_spec_with_fields_matches_cpython(tmp_path, shipped_runtime):
+    """The second spec exercises what Kimi lacks: disabled items, hidden options, fields, garbage."""
+    spec = json.dumps(yaml.safe_load((ROOT / "configurator" / "specs" / "demo-moe.yaml").read_text(encoding="utf-8")))
+    hardware = ["h100", "b200", "gb200", "mi300x"]
+    choices = [json.dumps({"hardware": hw, "quantization": q, "speculative": s})
+               for hw in hardware for q in ("fp4", "fp8", "bf16") for s in ("none", "mtp3")]
+    choices += [json.dumps(c) for c in (
+        {"max-model-len": "131072", "served-name": "my-demo"},
+        {"max-model-len": "12", "served-name": "x; rm -rf /"},
+        {"served-name": "ünï 模型", "hardware": "nope", "bogus": [1, {"a": None}]},
+        {"max-model-len": 65536, "quantization": True},
+    )]
+    choices += ["not json", "[]", "null"]
+    request = {"spec": spec, "choices": choices}
+    assert_same_views(request, run_harness(tmp_path, request, "--runtime", str(shipped_runtime)))
