@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 import configurator
 
@@ -20,6 +21,16 @@ _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
 )
+
+
+def inline_code(text: str) -> markupsafe.Markup:
+    """`backticked` spans of a note or explanation as <code>, the rest escaped (as the page script does)."""
+    parts = text.split("`")
+    return markupsafe.Markup("").join(
+        markupsafe.Markup("<code>{}</code>").format(part) if i % 2 else part for i, part in enumerate(parts))
+
+
+_templates.filters["inline_code"] = inline_code
 
 
 def render_configurator(name: str) -> str:

@@ -140,7 +140,7 @@ def test_notes_follow_the_choices():
     texts = [n["text"] for n in amd["notes"]]
     assert any("mi35x" in t for t in texts)
     assert not any("mi30x" in t for t in texts)
-    assert any("--enable-dp-attention is deprecated" in t for t in texts)
+    assert any("`--enable-dp-attention` is deprecated" in t for t in texts)
     blackwell = resolve(SPEC, {"hardware": "gb300"})
     assert [n["level"] for n in blackwell["notes"]] == ["tip", "warning"]
     assert "tokenspeed_mla" in blackwell["notes"][1]["text"]

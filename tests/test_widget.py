@@ -98,3 +98,11 @@ def test_fields_and_disabled_items_render_without_javascript():
     fp4 = next(a for t, a in tags if a.get("data-option") == "quantization" and a.get("value") == "fp4")
     assert "disabled" in fp4
     assert "FP4 kernels need Blackwell GPUs (B200, GB200).</span>" in markup
+
+
+def test_inline_code_in_notes_is_escaped_markup():
+    assert str(widget.inline_code("add `--x <n>` & go")) == "add <code>--x &lt;n&gt;</code> &amp; go"
+    assert str(widget.inline_code("`a`")) == "<code>a</code>"
+    assert str(widget.inline_code("<script>")) == "&lt;script&gt;"
+    markup = widget.render_configurator("kimi-k2.7-code")
+    assert "add <code>--context-length 128000</code> (the model supports" in markup

@@ -240,7 +240,7 @@ class Widget {
   renderLists(view) {
     this.renderList(".sb-notes", view.notes, (li, note) => {
       li.className = `sb-note sb-note--${note.level}`;
-      li.textContent = note.text;
+      fillInlineCode(li, note.text);
     });
     const list = this.root.querySelector(".sb-explanations dl");
     list.replaceChildren(
@@ -249,7 +249,7 @@ class Widget {
         const code = dt.appendChild(document.createElement("code"));
         code.textContent = e.code;
         const dd = document.createElement("dd");
-        dd.textContent = e.text;
+        fillInlineCode(dd, e.text);
         return [dt, dd];
       }),
     );
@@ -288,6 +288,18 @@ class Widget {
   setStatus(text) {
     this.status.textContent = text;
   }
+}
+
+// `backticked` spans become <code>; everything is text, never HTML (as macros/widget.py does).
+function fillInlineCode(element, text) {
+  element.replaceChildren(
+    ...text.split("`").map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      const code = document.createElement("code");
+      code.textContent = part;
+      return code;
+    }),
+  );
 }
 
 function bindAll() {
