@@ -325,6 +325,8 @@ def arrive(page, site_url, path):
 
 def test_instant_navigation_keeps_exactly_one_engine_worker(open_page, site_url):
     page, rec, _ = open_page(path=PAGES["overview"])
+    page.wait_for_load_state("networkidle")
+    assert rec.engine_workers() == [], "a page without a configurator must not start Python"
     for path in (DEPLOY, PAGES["overview"], DEPLOY, PAGES["use"], DEPLOY):
         arrive(page, site_url, path)
     page.wait_for_timeout(500)  # a second worker, if any, would be reported by now
