@@ -61,9 +61,7 @@ def parse(raw: Any, where: str, fail) -> Combine:
 
 
 def refs(cond) -> list[Ref]:
-    if isinstance(cond, Match):
-        return [cond.ref]
-    return [r for part in cond.parts for r in refs(part)]
+    return [m.ref for m in matches(cond)]
 
 
 def matches(cond) -> list[Match]:

@@ -11,6 +11,7 @@ from . import conditions
 from .render import render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
+MAX_TEXT = 200  # characters of a free-form entry
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = MAX_SHOWN
 
@@ -23,8 +24,8 @@ def _shown(value: Any) -> str:
 
 def check_field(opt, text: str) -> str | None:
     """Why `text` is not a valid value of a free-form field (None if it is)."""
-    if len(text) > 200:
-        return "is too long (at most 200 characters)"
+    if len(text) > MAX_TEXT:
+        return f"is too long (at most {MAX_TEXT} characters)"
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
         return "must not contain control characters (such as line breaks)"
     if opt.kind == "integer":

@@ -22,7 +22,6 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 SAFE_WORD = re.compile(r"[\w@%+=:,./-]*\Z", re.ASCII)
 FIELD_KINDS = ("text", "integer")
 NOTE_LEVELS = ("info", "tip", "warning")
-MAX_TEXT = 200
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,6 @@ class Option:
     maximum: int | None = None
     pattern: str | None = None
     placeholder: str | None = None
-    index: int = 0
 
     def item(self, item_id):
         return next((i for i in self.items if i.id == item_id), None)
@@ -210,12 +208,21 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
 MAX_CHECKED_STATES = 4096
 
 
-def all_states(spec: Spec):
-    """Every combination of radio items (disabled ones included), in spec order."""
+def all_states(spec: Spec, unset: bool = False, limit: int | None = None):
+    """Every combination of radio items (disabled ones included), in spec order.
+
+    With `unset`, each option may also be left out (no choice made). Returns None as soon
+    as there would be more than `limit` combinations, before building them all.
+    """
     combos = [{}]
     for opt in spec.options:
-        if opt.kind == "radio":
-            combos = [dict(c, **{opt.id: item.id}) for c in combos for item in opt.items]
+        if opt.kind != "radio":
+            continue
+        per_option = len(opt.items) + unset
+        if limit is not None and len(combos) * per_option > limit:
+            return None
+        choices = ([None] if unset else []) + [item.id for item in opt.items]
+        combos = [c if i is None else {**c, opt.id: i} for c in combos for i in choices]
     return combos
 
 
@@ -223,8 +230,8 @@ def _check_every_state(c, spec):
     """In every radio state, each shown option must keep at least one choosable item."""
     from .resolve import resolve  # resolve imports this module; import late
 
-    states = all_states(spec)
-    if len(states) > MAX_CHECKED_STATES:
+    states = all_states(spec, limit=MAX_CHECKED_STATES)
+    if states is None:
         return  # too many to enumerate; resolution still degrades safely (no value, no flags)
     for choices in states:
         for view in resolve(spec, choices)["options"]:
@@ -252,8 +259,8 @@ def _option(c, raw, index):
     title = c.text(raw["title"], f"{where}.title")
     help_text = c.text(raw.get("help"), f"{where}.help", optional=True)
     if kind == "radio":
-        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where), index=index)
-    return _field(c, raw, where, opt_id, title, kind, when, help_text, index)
+        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where))
+    return _field(c, raw, where, opt_id, title, kind, when, help_text)
 
 
 def _items(c, raw_items, where):
@@ -302,7 +309,7 @@ def _items(c, raw_items, where):
     return tuple(items)
 
 
-def _field(c, raw, where, opt_id, title, kind, when, help_text, index):
+def _field(c, raw, where, opt_id, title, kind, when, help_text):
     bounds = {}
     for key in ("min", "max"):
         if key in raw:
@@ -324,8 +331,7 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text, index):
         c.fail(f"{where}.default", "expected a string or an integer")
     opt = Option(opt_id, title, kind, when, help_text, default=str(default),
                  minimum=bounds.get("min"), maximum=bounds.get("max"), pattern=pattern,
-                 placeholder=c.text(raw.get("placeholder"), f"{where}.placeholder", optional=True),
-                 index=index)
+                 placeholder=c.text(raw.get("placeholder"), f"{where}.placeholder", optional=True))
     from .resolve import check_field  # shared with resolution: one definition of "valid"
     problem = check_field(opt, opt.default) if opt.default else None
     if problem:

@@ -56,12 +56,10 @@ def static_views(spec):
     every combination (disabled and hidden items too), so the page can look up the effect of
     any click without knowing any rule.
     """
+    combos = configurator.all_states(spec, unset=True, limit=MAX_STATIC_STATES)
+    if combos is None:
+        return None
     radios = [o for o in spec.options if o.kind == "radio"]
-    combos = [{}]
-    for opt in radios:
-        combos = [dict(c, **({opt.id: i} if i else {})) for c in combos for i in ["", *(x.id for x in opt.items)]]
-        if len(combos) > MAX_STATIC_STATES:
-            return None
     texts, text_ids, views, view_ids, keys = [], {}, [], {}, {}
 
     def text_id(text):

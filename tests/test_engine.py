@@ -717,3 +717,10 @@ def test_cyclic_dependency_is_rejected_at_load_time():
     with pytest.raises(SpecError) as err:
         make(options=[a, b], args=[])
     assert str(err.value).startswith(f"{SOURCE}: options.a: options depend on each other in a cycle (a → b → a)")
+
+
+def test_a_spec_with_astronomically_many_states_loads_at_once():
+    # 10**12 radio states: the every-state check must give up before building them.
+    options = [radio(f"o{n}", [item(f"i{k}", default=k == 0) for k in range(10)]) for n in range(12)]
+    spec = make(options=options, args=[arg("--x", "{o0}")])
+    assert resolve(spec)["command"] == "serve \\\n  --x i0"

@@ -239,3 +239,15 @@ def test_every_combination(hardware, quantization, speculative):
     assert shlex.split(view["command"].replace(" \\\n", " ")) == view["argv"]
     assert resolve(SPEC, view["query"])["command"] == view["command"]
     assert resolve(SPEC, view["state"])["command"] == view["command"]
+
+
+def test_all_states_with_unset_choices_and_a_limit():
+    radios = [o for o in SPEC.options if o.kind == "radio"]
+    size = 1
+    for opt in radios:
+        size *= len(opt.items) + 1
+    states = all_states(SPEC, unset=True)
+    assert len(states) == size == len({tuple(sorted(s.items())) for s in states})
+    assert {} in states  # nothing chosen at all
+    assert all_states(SPEC, unset=True, limit=size) == states
+    assert all_states(SPEC, unset=True, limit=size - 1) is None
