@@ -66,7 +66,6 @@ class Widget {
     this.table = data.static; // may be null: too many states to precompute
     this.specOptions = data.spec.options;
     this.seq = 0; // latest change; older answers are dropped
-    this.view = null;
     this.command = root.querySelector("[data-command]");
     this.status = root.querySelector(".sb-status");
     root.querySelector(".sb-copy").hidden = false; // copying needs JavaScript (Material's clipboard)
@@ -199,7 +198,6 @@ class Widget {
 
   // ---- rendering ----------------------------------------------------------
   render(view) {
-    this.view = view;
     for (const option of view.options) {
       const group = this.root.querySelector(`[data-option-group="${option.id}"], [data-field-group="${option.id}"]`);
       group.hidden = !option.visible;
