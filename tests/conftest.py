@@ -45,14 +45,27 @@ class _Server(socketserver.ThreadingTCPServer):
             super().handle_error(request, client_address)
 
 
-class SiteServer:
-    """Serves a directory on 127.0.0.1 in a background thread."""
+class _PrefixHandler(_Handler):
+    """Serves the directory under `prefix` only (e.g. /servebook/), as a static host of a sub-path."""
 
-    def __init__(self, directory: Path):
+    prefix = "/"
+
+    def translate_path(self, path):
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "no such file (outside the prefix)")
+        return super().translate_path("/" + path[len(self.prefix):])
+
+
+class SiteServer:
+    """Serves a directory on 127.0.0.1 in a background thread, at `prefix` (a sub-path like
+    "/servebook/"), with `types` overriding MIME types by extension (e.g. a badly set-up host)."""
+
+    def __init__(self, directory: Path, prefix: str = "/", types: dict | None = None):
         self.directory = directory
-        handler = functools.partial(_Handler, directory=str(directory))
-        self.httpd = _Server(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        handler = type("Handler", (_PrefixHandler,), {
+            "prefix": prefix, "extensions_map": {**_Handler.extensions_map, **(types or {})}})
+        self.httpd = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}{prefix}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self):

@@ -25,6 +25,18 @@ const LOCKFILE = '{"info":{"abi_version":"2026_0"},"packages":{}}';
 // would leave the page waiting forever, so give up after this long.
 const LOAD_TIMEOUT_MS = 60_000;
 
+// Static hosts that send .wasm as application/octet-stream (not application/wasm) make
+// WebAssembly.instantiateStreaming reject, and pyodide has no fallback of its own (it
+// warns and hangs, see above). Compile from the bytes instead: a bit slower, but it works.
+const instantiateStreaming = WebAssembly.instantiateStreaming;
+WebAssembly.instantiateStreaming = async (source, imports) => {
+  const response = await source;
+  if (response.headers.get("content-type")?.split(";")[0].trim() === "application/wasm")
+    return instantiateStreaming(response, imports);
+  console.info(`Servebook: ${response.url} is not sent as application/wasm; compiling it from its bytes`);
+  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+};
+
 let resolveJson = null; // PyProxy of configurator.resolve_json, once ready
 let failure = null; // why the runtime is unavailable, once it failed
 const pending = [];
