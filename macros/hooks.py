@@ -30,6 +30,24 @@ ENGINE_ZIP = ROOT / "build" / "servebook" / "configurator.zip"
 log = logging.getLogger("mkdocs.hooks.servebook")
 
 
+def on_startup(command, dirty):
+    if command == "serve":  # keep the dev server alive through authors' mistakes
+        from macros import devserver
+        devserver.install()
+
+
+def on_pre_page(page, config, files):
+    from macros import devserver
+    devserver.page_started(page.file.src_uri)  # lets a failed build name the page it was on
+    return page
+
+
+def on_env(env, config, files):
+    from macros import devserver
+    devserver.page_started(None)  # all pages read: later failures are not about one page
+    return env
+
+
 def on_pre_build(config):
     for needed in (PYODIDE_PKG, MERMAID):
         if not needed.exists():

@@ -1,0 +1,124 @@
+"""`mkdocs serve` that survives an author's mistake.
+
+Out of the box, a broken spec or macro makes mkdocs-macros call exit(), which silently kills
+the dev server's rebuild thread (or the server itself, on the first build): edits are no longer
+picked up and fixing the file brings nothing back. A strict-mode warning (e.g. a broken link)
+aborts the build with a long traceback. Here, during `mkdocs serve` only:
+
+- every build runs inside `guarded_build`, which turns any failure into ONE error line naming
+  the file and the field (or the link), keeps the last good pages, and lets the server go on
+  watching; the next good build clears it;
+- every HTML page the server sends carries that error in a banner at the top (the browser
+  reloads on each build, so the banner appears and goes with the error).
+
+`install()` is called from the hooks' on_startup("serve"); `mkdocs build` is not affected.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import mkdocs.commands.serve as serve_command
+from mkdocs.livereload import LiveReloadServer
+
+log = logging.getLogger("mkdocs.servebook")
+current = {"error": None, "page": None}  # the last build's error (None when it built), page being built
+BANNER_ID = "sb-build-error"
+
+
+class _Collect(logging.Handler):
+    """Warnings and errors logged during one build (mkdocs logs a strict-mode problem, then aborts)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        if record.name != log.name:
+            self.messages.append(record.getMessage())
+
+
+def describe(exc: BaseException, logged: list[str], page: str | None) -> str:
+    """One line: the page being built, then the underlying problem (a SpecError names file and field)."""
+    cause = exc.__context__ if isinstance(exc, SystemExit) and exc.__context__ else exc  # macros: exit() in except
+    text = str(cause).strip()
+    if type(cause).__name__ == "Abort" or not text:  # strict mode: the warnings (which name their file)
+        shown = [m for m in logged if "Macro Rendering Error" not in m and "strict mode" not in m]
+        return re.sub(r"\s+", " ", "; ".join(dict.fromkeys(shown)) or text or type(cause).__name__)
+    if type(cause).__name__ != "SpecError":
+        text = f"{type(cause).__name__}: {text}"
+    text = re.sub(r"\s+", " ", text)
+    return f"{page}: {text}" if page and page not in text else text
+
+
+def guarded_build(config, **kwargs):
+    collect = _Collect()
+    loggers = [logging.getLogger(), logging.getLogger("mkdocs")]  # "mkdocs" does not propagate to the root
+    for logger in loggers:
+        logger.addHandler(collect)
+    current["page"] = None
+    site = Path(config.site_dir)
+    # mkdocs empties the site directory first; keep the last good pages (hard links: instant).
+    keep = Path(tempfile.mkdtemp(prefix="servebook-last-good-")) / "site"
+    if site.is_dir():
+        shutil.copytree(site, keep, copy_function=os.link)
+    try:
+        _real_build(config, **kwargs)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit from mkdocs-macros, Abort from strict mode
+        if keep.is_dir():
+            shutil.rmtree(site, ignore_errors=True)
+            keep.rename(site)
+        current["error"] = describe(exc, collect.messages, current["page"])
+        log.error(f"BUILD FAILED: {current['error']}\n"
+                  "  The pages served are from the last good build; still watching, fix the file to rebuild.")
+        index = site / "index.html"
+        if not index.exists():  # a first build that failed: give the browser a page to show the banner on
+            index.write_text("<!doctype html><title>Build failed</title><body></body>", encoding="utf-8")
+        return  # returning lets the server reload the browsers, which then show the error
+    finally:
+        for logger in loggers:
+            logger.removeHandler(collect)
+        shutil.rmtree(keep.parent, ignore_errors=True)
+    if current["error"]:
+        log.info("Build fixed: serving the new pages.")
+    current["error"] = None
+
+
+def _inject(self, content, epoch):
+    content = _real_inject(self, content, epoch)
+    if not current["error"]:
+        return content
+    banner = (f'<div id="{BANNER_ID}" role="alert" style="position:fixed;inset:0 0 auto 0;z-index:1000;'
+              'padding:1em;background:#b00020;color:#fff;font:16px/1.4 monospace;white-space:pre-wrap">'
+              f"Build failed: {html.escape(current['error'])}\n"
+              "This page is from the last good build. Fix the file and save: the page reloads.</div>")
+    return content.replace(b"</body>", banner.encode() + b"</body>", 1)
+
+
+_real_build = serve_command.build
+_real_inject = LiveReloadServer._inject_js_into_html
+
+
+def _not_a_macro_traceback(record) -> bool:
+    # mkdocs-macros logs each failure as a page-long traceback; the BUILD FAILED line says it all.
+    message = record.getMessage()
+    return "Macro Rendering Error" not in message and "Macro Syntax Error" not in message
+
+
+def install():
+    if serve_command.build is not guarded_build:
+        serve_command.build = guarded_build
+        LiveReloadServer._inject_js_into_html = _inject
+        logging.getLogger("mkdocs.plugins.mkdocs_macros.util").addFilter(_not_a_macro_traceback)
+
+
+def page_started(src_uri: str | None):
+    current["page"] = src_uri and "docs/" + src_uri

@@ -1,0 +1,115 @@
+"""`mkdocs serve` (what `python3 dev.py serve` runs) survives an author's mistake: one clear error
+naming the file and the field, the same error on the page in the browser, and recovery on the fix."""
+
+import os
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+SPEC = "configurator/specs/kimi-k2.7-code.yaml"
+DEPLOY_MD = "docs/models/kimi-k2.7-code/deploy.md"
+USE_MD = "docs/models/kimi-k2.7-code/use.md"
+BANNER = "#sb-build-error"
+
+
+class Serve:
+    """`mkdocs serve` of a project copy on a free port, its output read line by line."""
+
+    def __init__(self, project: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/"
+        env = {**os.environ, "PYTHONPATH": str(project)}
+        self.proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "-a", f"127.0.0.1:{port}"], cwd=project,
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=lambda: [self.lines.put(line) for line in self.proc.stdout], daemon=True).start()
+
+    def wait_for(self, pattern: str, timeout: float = 240) -> list[str]:
+        """The lines printed until one matching `pattern` (returned with it)."""
+        got, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    raise AssertionError("the server exited:\n" + "".join(self.seen)) from None
+                continue
+            self.seen.append(line)
+            got.append(line)
+            if re.search(pattern, line):
+                return got
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n" + "".join(self.seen))
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("docs", "configurator", "macros"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    os.symlink(ROOT / "node_modules", tmp_path / "node_modules")
+    shutil.copytree(ROOT / "build", tmp_path / "build")  # the prepared Python runtime (a copy: builds write to it)
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def errors_in(lines):
+    return [line for line in lines if "BUILD FAILED" in line]
+
+
+@pytest.mark.browser
+def test_serve_reports_each_mistake_once_shows_it_on_the_page_and_recovers(project, browser):
+    server = Serve(project)
+    page = browser.new_page()
+    try:
+        server.wait_for(r"Serving on")
+        page.goto(server.url + "models/kimi-k2.7-code/deploy/")
+        assert page.locator(BANNER).count() == 0
+        mistakes = [
+            # (file, old, new, what the one error line must say)
+            (SPEC, "label: H200,", "labl: H200,", f"{SPEC}: options.hardware.items.h200: missing required field 'label'"),
+            (DEPLOY_MD, 'configurator("kimi-k2.7-code")', 'configurator("kimi-k2.7-cod")',
+             "configurator/specs/kimi-k2.7-cod.yaml: cannot read spec file"),
+            (USE_MD, "\n", "\nSee [the missing page](missing.md).\n", "contains a link 'missing.md'"),
+        ]
+        for name, old, new, expected in mistakes:
+            original = (project / name).read_text()
+            edit(project / name, old, new)
+            lines = server.wait_for(r"BUILD FAILED")
+            (error,) = errors_in(lines)
+            assert expected in error, error
+            assert not any("Traceback" in line for line in lines), "".join(lines)
+            # The browser reloads by itself and shows the same error.
+            page.wait_for_selector(BANNER, timeout=30_000)
+            assert expected in page.locator(BANNER).inner_text()
+            assert page.locator(BANNER).is_visible()
+            (project / name).write_text(original)
+            lines = server.wait_for(r"Build fixed")
+            assert errors_in(lines) == []
+            page.wait_for_selector(BANNER, state="detached", timeout=30_000)
+            assert page.locator("[data-configurator] [data-command]").count() == 1
+        assert server.proc.poll() is None
+    finally:
+        page.close()
+        server.close()
