@@ -1,17 +1,26 @@
 """MkDocs hooks: ship the browser side of the configurator with the site.
 
-- assets/pyodide/*                   Pyodide + precompiled stdlib (macros/pyodide_runtime.mjs → build/pyodide/)
-- assets/servebook/configurator.zip  the engine package, unpacked by engine-worker.mjs inside Pyodide
-- assets/vendor/mermaid.min.js       self-hosted, so Material uses it instead of fetching a CDN copy
+- assets/pyodide/<hash>/*                   Pyodide + trimmed precompiled stdlib, with .br/.gz
+                                            (macros/pyodide_runtime.mjs → build/pyodide/)
+- assets/servebook/configurator.<hash>.zip  the engine package, unpacked by the worker inside Pyodide
+- assets/javascripts/engine-worker.<hash>.mjs and configurator.<hash>.js
+                                            the page script and its worker, pointing at the above
+- assets/vendor/mermaid.min.js              self-hosted, so Material uses it instead of fetching a CDN copy
 
-All of it is generated or vendored outside docs/ and added as virtual files, so docs/ holds only sources.
+Content hashes in those names mean a deploy never mixes an old engine, runtime or script with
+new pages, and hosts may cache them forever. All of it is generated or vendored outside docs/
+and added as virtual files, so docs/ holds only sources. The build fails if the engine imports a
+standard-library module the trimmed runtime does not ship (macros/stdlib.txt).
 """
 
+import ast
+import gzip
 import io
 import json
 import logging
 import shutil
 import subprocess
+import sys
 import zipfile
 from hashlib import sha256
 from pathlib import Path
@@ -26,6 +35,12 @@ RUNTIME_SCRIPT = ROOT / "macros" / "pyodide_runtime.mjs"
 RUNTIME_DIR = ROOT / "build" / "pyodide"
 ENGINE_PKG = ROOT / "configurator"
 ENGINE_ZIP = ROOT / "build" / "servebook" / "configurator.zip"
+STDLIB_LIST = ROOT / "macros" / "stdlib.txt"
+JS_DIR = ROOT / "docs" / "assets" / "javascripts"
+PAGE_SCRIPT, WORKER_SCRIPT = "assets/javascripts/configurator.js", "assets/javascripts/engine-worker.mjs"
+GENERATED = ROOT / "build" / "servebook"
+# Text files worth precompressing for servers that send .br/.gz (the runtime comes compressed).
+COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".txt", ".xml", ".svg", ".map")
 
 log = logging.getLogger("mkdocs.hooks.servebook")
 
@@ -48,7 +63,18 @@ def on_env(env, config, files):
     return env
 
 
-def on_pre_build(config):
+def on_config(config):
+    prepare_runtime()
+    check_engine_imports()
+    # The page script's name carries a hash of everything it leads to (worker, engine, runtime).
+    shipped = hashed_scripts()
+    for i, entry in enumerate(config.extra_javascript):
+        if str(entry) == PAGE_SCRIPT:
+            entry.path = shipped["page_uri"]
+    return config
+
+
+def prepare_runtime():
     for needed in (PYODIDE_PKG, MERMAID):
         if not needed.exists():
             raise PluginError(f"{needed.relative_to(ROOT)} is missing: run `npm ci`")
@@ -64,12 +90,93 @@ def on_pre_build(config):
 
 
 def on_files(files, config):
-    served = {f"assets/pyodide/{name}": RUNTIME_DIR / name for name in runtime_stamp()["files"]}
-    served["assets/servebook/configurator.zip"] = write_configurator_zip()
+    shipped = hashed_scripts()
+    served = {f"{shipped['runtime_dir']}{name}": RUNTIME_DIR / name for name in runtime_stamp()["files"]}
+    served[shipped["engine_uri"]] = write_configurator_zip()
+    served[shipped["worker_uri"]] = shipped["worker_path"]
+    served[shipped["page_uri"]] = shipped["page_path"]
     served["assets/vendor/mermaid.min.js"] = MERMAID
+    for uri in (PAGE_SCRIPT, WORKER_SCRIPT):  # only the hashed copies are served
+        if (source := files.get_file_from_path(uri)) is not None:
+            files.remove(source)
     for uri, path in served.items():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     return files
+
+
+def on_post_build(config):
+    """.gz and .br next to each text file (the runtime's came prepared), for servers that send them."""
+    site = Path(config.site_dir)
+    todo = [p for p in site.rglob("*") if p.suffix in COMPRESSIBLE and p.stat().st_size >= 1024
+            and not p.with_name(p.name + ".br").exists()]
+    for path in todo:
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), 9, mtime=0))
+    node = shutil.which("node")
+    if todo and node:  # Brotli: not in Python's standard library, but in Node's
+        script = ("const z=require('zlib'),fs=require('fs');for(const f of process.argv.slice(1))"
+                  "fs.writeFileSync(f+'.br',z.brotliCompressSync(fs.readFileSync(f)))")
+        subprocess.run([node, "-e", script, *map(str, todo)], check=True)
+
+
+def short_hash(data: bytes) -> str:
+    return sha256(data).hexdigest()[:12]
+
+
+def hashed_scripts() -> dict:
+    """Hashed URIs of the runtime, engine zip, worker and page script; the last two written to build/."""
+    runtime_dir = f"assets/pyodide/{short_hash(json.dumps(runtime_stamp(), sort_keys=True).encode())}/"
+    engine_uri = f"assets/servebook/configurator.{short_hash(configurator_zip_bytes())}.zip"
+    worker = (JS_DIR / "engine-worker.mjs").read_text(encoding="utf-8")
+    for old, new in (('"../pyodide/"', f'"../../{runtime_dir}"'),
+                     ('"../servebook/configurator.zip"', f'"../../{engine_uri}"')):
+        if old not in worker:
+            raise PluginError(f"docs/{WORKER_SCRIPT} no longer contains {old}: update macros/hooks.py")
+        worker = worker.replace(old, new)
+    worker_name = f"engine-worker.{short_hash(worker.encode())}.mjs"
+    page = (JS_DIR / "configurator.js").read_text(encoding="utf-8")
+    if '"./engine-worker.mjs"' not in page:
+        raise PluginError(f'docs/{PAGE_SCRIPT} no longer contains "./engine-worker.mjs": update macros/hooks.py')
+    page = page.replace('"./engine-worker.mjs"', f'"./{worker_name}"')
+    page_name = f"configurator.{short_hash(page.encode())}.js"
+    GENERATED.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, text in ((worker_name, worker), (page_name, page)):
+        paths[name] = GENERATED / name
+        if not paths[name].exists() or paths[name].read_text(encoding="utf-8") != text:
+            paths[name].write_text(text, encoding="utf-8")
+    return {"runtime_dir": runtime_dir, "engine_uri": engine_uri,
+            "worker_uri": f"assets/javascripts/{worker_name}", "worker_path": paths[worker_name],
+            "page_uri": f"assets/javascripts/{page_name}", "page_path": paths[page_name]}
+
+
+def allowed_stdlib() -> set[str]:
+    lines = STDLIB_LIST.read_text(encoding="utf-8").splitlines()
+    return {line.split("#")[0].strip() for line in lines} - {""}
+
+
+def check_engine_imports(package: Path = ENGINE_PKG):
+    """The engine runs in a runtime that ships only the stdlib modules in macros/stdlib.txt (and what
+    they import): an import outside that list would work here and fail in the browser."""
+    allowed = allowed_stdlib()
+    for path in sorted(package.rglob("*.py")):
+        shown = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_bytes(), str(shown))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top == package.name or name in allowed or top in allowed:
+                    continue
+                if top in sys.stdlib_module_names:
+                    raise PluginError(
+                        f"{shown}:{node.lineno}: imports '{name}', a standard-library module the browser's "
+                        f"Python runtime does not ship. Add '{top}' to macros/stdlib.txt and rebuild.")
+                raise PluginError(f"{shown}:{node.lineno}: imports '{name}', which is not in Python's standard "
+                                  "library; the engine must be pure standard-library Python (it runs in Pyodide).")
 
 
 def runtime_stamp() -> dict:
@@ -86,6 +193,7 @@ def runtime_is_current() -> bool:
     return (
         stamp.get("pyodide") == json.loads(PYODIDE_PKG.read_text())["version"]
         and stamp.get("script") == sha256(RUNTIME_SCRIPT.read_bytes()).hexdigest()
+        and stamp.get("stdlib") == sha256(STDLIB_LIST.read_bytes()).hexdigest()
         and all((RUNTIME_DIR / name).exists() for name in stamp["files"])
     )
 

@@ -8,6 +8,7 @@ small waits on the configurator's public DOM contract.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -134,7 +135,8 @@ class Recorder:
         return sorted({u for u in self.requests if is_other_origin(u, self.base)})
 
     def engine_workers(self) -> list[str]:
-        return [u for u in self.workers if u.split("?")[0].endswith("/engine-worker.mjs")]
+        # engine-worker.<content hash>.mjs, as the build names it
+        return [u for u in self.workers if re.search(r"/engine-worker\.[0-9a-f]+\.mjs$", u.split("?")[0])]
 
 
 # --- the configurator's DOM contract ----------------------------------------------------------

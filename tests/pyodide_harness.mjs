@@ -46,10 +46,11 @@ if (opts.runtime) {
 const pyodide = await loadPyodide(config);
 const loaded = performance.now();
 
-// Same steps as the worker: unpack the shipped zip, import, keep a proxy.
-pyodide.unpackArchive(new Uint8Array(readFileSync(opts.zip)), "zip", { extractDir: "/home/pyodide/servebook" });
+// Same steps as the worker: the shipped zip on sys.path (zipimport), import, keep a proxy.
+pyodide.FS.mkdirTree("/home/pyodide/servebook");
+pyodide.FS.writeFile("/home/pyodide/servebook/configurator.zip", new Uint8Array(readFileSync(opts.zip)));
 const resolveJson = pyodide.runPython(
-  `import sys; sys.path.insert(0, "/home/pyodide/servebook"); import configurator; configurator.resolve_json`,
+  `import sys; sys.path.insert(0, "/home/pyodide/servebook/configurator.zip"); import configurator; configurator.resolve_json`,
 );
 const ready = performance.now();
 
@@ -72,9 +73,9 @@ if (opts["check-stdlib"]) {
   result.stdlib = JSON.parse(
     pyodide.runPython(`
 import json, sys, traceback, zipfile
-stdlib_zip = next(p for p in sys.path if p.endswith(".zip"))
+stdlib_zip = next(p for p in sys.path if p.endswith(".zip") and p.startswith("/lib/"))
 names = set()
-for entry in zipfile.ZipFile(stdlib_zip).namelist():
+for entry in zipfile.ZipFile(stdlib_zip, metadata_encoding="ascii").namelist():
     if entry.endswith((".py", ".pyc")):
         mod = entry.rsplit(".", 1)[0].replace("/", ".").removesuffix(".__init__")
         # skip modules that print, open a browser or run a CLI on import
@@ -91,7 +92,7 @@ try:
 except ValueError:
     tb = traceback.format_exc()
 json.dumps({"modules": len(names), "failed": failed, "traceback": tb,
-            "json_file": json.__file__, "sources_in_zip": sum(n.endswith(".py") for n in zipfile.ZipFile(stdlib_zip).namelist())})
+            "json_file": json.__file__, "sources_in_zip": sum(n.endswith(".py") for n in zipfile.ZipFile(stdlib_zip, metadata_encoding="ascii").namelist())})
 `),
   );
 }

@@ -34,7 +34,8 @@ def open_page(context, site_url):
     """open_page(query="", hold_python=False) -> (page, recorder, release). Pages close after the test."""
     pages = []
 
-    def _open(query: str = "", hold_python: bool = False, base: str = site_url, path: str = DEPLOY):
+    def _open(query: str = "", hold_python: bool = False, base: str = site_url, path: str = DEPLOY,
+              intent: bool = True):
         page = context.new_page()
         pages.append(page)
         rec = Recorder(base).attach_page(page)
@@ -43,6 +44,8 @@ def open_page(context, site_url):
             _, wait_held, release = hold(page)
         response = page.goto(base + path + query)
         assert response.status == 200
+        if intent and path == DEPLOY:
+            use(page)  # Python starts on the first sign of use
         if hold_python:
             wait_held()
         return page, rec, release
@@ -50,6 +53,11 @@ def open_page(context, site_url):
     yield _open
     for page in pages:
         page.close()
+
+
+def use(page):
+    """The pointer over the configurator: the first sign of use, which starts Python."""
+    page.locator(ROOT_SEL).hover()
 
 
 def search_params(page) -> dict:
@@ -319,6 +327,7 @@ def arrive(page, site_url, path):
     click_nav(page, site_url, path)
     if path == DEPLOY:
         page.wait_for_selector(f"{ROOT_SEL}[data-bound]", state="attached")
+        use(page)
     else:
         page.wait_for_function("(sel) => !document.querySelector(sel)", arg=ROOT_SEL)
 
@@ -330,7 +339,7 @@ def test_instant_navigation_keeps_exactly_one_engine_worker(open_page, site_url)
     for path in (DEPLOY, PAGES["overview"], DEPLOY, PAGES["use"], DEPLOY):
         arrive(page, site_url, path)
     page.wait_for_timeout(500)  # a second worker, if any, would be reported by now
-    assert rec.engine_workers() == [site_url + "assets/javascripts/engine-worker.mjs"]
+    assert len(rec.engine_workers()) == 1 and rec.engine_workers()[0].startswith(site_url + "assets/javascripts/")
 
 
 def test_widget_works_after_each_instant_navigation(open_page, site_url):
@@ -347,7 +356,7 @@ def test_widget_works_after_each_instant_navigation(open_page, site_url):
         wait_state(page, state)
         assert command(page) == golden(state)
         arrive(page, site_url, PAGES["overview"])
-    assert rec.engine_workers() == [site_url + "assets/javascripts/engine-worker.mjs"]
+    assert len(rec.engine_workers()) == 1 and rec.engine_workers()[0].startswith(site_url + "assets/javascripts/")
     assert rec.page_errors == [] and rec.console_errors == []
 
 
@@ -393,6 +402,7 @@ def test_deploy_page_asks_only_the_local_server_and_logs_no_error(browser, site_
         page = context.new_page()
         rec.attach_page(page)
         page.goto(site_url + DEPLOY)
+        use(page)
         wait_engine(page, "python")
         page.wait_for_load_state("networkidle")
         click(page, "hardware", "mi350x")
@@ -416,6 +426,7 @@ def axe_results(browser, site_url):
     try:
         page = context.new_page()
         page.goto(site_url + DEPLOY)
+        use(page)
         wait_engine(page, "python")
         page.add_script_tag(path=str(AXE_JS))
         results = {}

@@ -36,6 +36,7 @@ def open_demo(page, site_url, query="", hold_python=False):
     if hold_python:
         _, wait_held, release = hold(page)
     page.goto(site_url + PAGES["authors"] + query)
+    page.locator(ROOT).hover()  # the first sign of use starts Python
     if hold_python:
         wait_held()
     return release

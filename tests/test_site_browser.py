@@ -6,16 +6,18 @@ from urllib.request import urlopen
 
 import pytest
 
-from browser_helpers import DEPLOY, PAGES, Recorder, scheme, switch_scheme, wait_engine
+from browser_helpers import PAGES, Recorder, scheme, switch_scheme
 
 pytestmark = pytest.mark.browser
 
 
 def settle(page, path):
-    """Let the page finish everything it starts on its own (the deploy page loads Python)."""
+    """Let the page finish everything it starts, including Python once a configurator is used."""
     page.wait_for_load_state("networkidle")
-    if path == DEPLOY:
-        wait_engine(page, "python")
+    for root in page.locator("[data-configurator]").all():
+        root.hover()
+        page.wait_for_selector(f'[data-configurator="{root.get_attribute("data-configurator")}"]'
+                               '[data-engine="python"]', state="attached", timeout=60_000)
         page.wait_for_load_state("networkidle")
 
 

@@ -1,21 +1,33 @@
 // Page side of the configurator. It holds no rules: it only renders views.
 // Views come from the table the build precomputed with the Python engine (at
-// once, before Python loads) and then from the same engine running in Pyodide
+// once, no Python needed) and then from the same engine running in Pyodide
 // in one Web Worker per tab (created once; survives instant navigation).
 
+// ---- the engine worker, started on intent -----------------------------------
+// A reader who only reads never downloads Python (~4 MB compressed): the worker starts
+// on the first sign of use of a configurator or a command checker ([data-command-check]):
+// pointer over, focus inside, a touch; or at once when the URL carries free-form values
+// (only Python can answer those). No idle prefetch. Other page code can start it with
+// startEngine() / callEngine() (exported, and on window.servebookEngine), or by
+// dispatching a "servebook:engine-start" event on document.
+
 const WORKER_URL = new URL("./engine-worker.mjs", import.meta.url);
+const INTENT_EVENTS = ["pointerover", "focusin", "touchstart"];
 let worker = null;
-let engine = "loading"; // "loading" | "ready" | "failed"
+let engine = "idle"; // "idle" | "loading" | "ready" | "failed"
 let nextRequest = 0;
-const pending = new Map(); // request id → callback(view | null)
+const pending = new Map(); // request id → {resolve, reject}
+const waiting = []; // calls made before the worker existed (sent when it starts)
 const live = new Set(); // widgets on the current page
 // Choices per spec, kept for this tab: Material re-renders a page in place (instant
 // navigation, some anchor clicks), and a reader's choices must survive that.
 const remembered = new Map();
 
-function startWorker() {
-  if (worker) return;
+export function startEngine() {
+  if (worker || engine === "failed") return;
   performance.mark("servebook:worker-start"); // for tests/bench_browser.py
+  engine = "loading";
+  for (const widget of live) widget.engineChanged();
   try {
     worker = new Worker(WORKER_URL, { type: "module" });
   } catch (error) {
@@ -27,35 +39,61 @@ function startWorker() {
     if (msg.type === "ready") {
       performance.mark("servebook:engine-ready");
       engine = "ready";
-      for (const widget of live) widget.askPython();
+      for (const widget of live) widget.engineChanged();
     } else if (msg.type === "failed") {
       engineFailed(msg.message);
-    } else if (msg.type === "view" || msg.type === "error") {
-      const done = pending.get(msg.id);
+    } else if (msg.type === "result" || msg.type === "error") {
+      const call = pending.get(msg.id);
       pending.delete(msg.id);
-      if (done) done(msg.type === "view" ? JSON.parse(msg.view) : null);
+      if (call && msg.type === "result") call.resolve(msg.result);
+      else if (call) call.reject(new Error(msg.message));
     }
   });
   worker.addEventListener("error", (event) => {
     event.preventDefault(); // a failed module load must not surface as an uncaught error
     engineFailed(event.message || "the engine worker could not start");
   });
+  for (const msg of waiting.splice(0)) worker.postMessage(msg);
+}
+
+// Calls the engine's entry point `type` (see ENTRY_POINTS in engine-worker.mjs) with string
+// arguments; resolves to its string result. Starts the worker if needed; the worker queues
+// calls until Python is ready. Rejects if Python raised or cannot start.
+export function callEngine(type, ...args) {
+  if (engine === "failed") return Promise.reject(new Error("the Python engine is unavailable"));
+  const id = ++nextRequest;
+  if (id === 1) performance.mark("servebook:first-request");
+  const msg = { type, id, args };
+  const result = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+  if (worker) worker.postMessage(msg);
+  else waiting.push(msg);
+  startEngine();
+  return result;
+}
+
+export function engineState() {
+  return engine;
+}
+
+window.servebookEngine = { start: startEngine, call: callEngine, state: engineState };
+document.addEventListener("servebook:engine-start", startEngine);
+
+function startOnIntent(element) {
+  const start = () => {
+    for (const type of INTENT_EVENTS) element.removeEventListener(type, start);
+    startEngine();
+  };
+  for (const type of INTENT_EVENTS) element.addEventListener(type, start, { passive: true });
 }
 
 function engineFailed(message) {
   if (engine === "failed") return;
   engine = "failed";
   console.info("Servebook: Python engine unavailable:", message);
-  for (const done of pending.values()) done(null);
+  for (const call of pending.values()) call.reject(new Error(message));
   pending.clear();
-  for (const widget of live) widget.markUnavailable();
-}
-
-function resolveInPython(spec, choices, done) {
-  const id = ++nextRequest;
-  if (id === 1) performance.mark("servebook:first-request");
-  pending.set(id, done);
-  worker.postMessage({ type: "resolve", id, spec, choices: JSON.stringify(choices) });
+  waiting.length = 0;
+  for (const widget of live) widget.engineChanged();
 }
 
 class Widget {
@@ -88,16 +126,35 @@ class Widget {
       if (event.target.matches("[data-field]")) this.change(event.target.dataset.field, event.target.value);
     });
 
+    this.hasFields = this.specOptions.some((option) => option.items === undefined);
     if (this.table && !this.hasFieldEntries()) {
       this.showStatic();
       this.showIgnored(unknown);
-    } else {
-      this.setStatus("Loading the Python engine that computes this command…");
     }
     this.setFieldsReady(false);
-    if (engine === "failed") this.markUnavailable();
-    else if (engine === "ready") this.askPython();
-    else if (this.table) this.setStatus("Free-form fields unlock once the Python engine has loaded.");
+    startOnIntent(root);
+    if (this.hasFieldEntries()) startEngine(); // only Python can show what the URL asks for
+    this.engineChanged();
+  }
+
+  // ---- the engine's state, told in the status line ------------------------
+  engineChanged() {
+    if (engine === "failed") return this.markUnavailable();
+    if (engine === "ready") return this.askPython();
+    const needsPython = !this.table || this.hasFieldEntries();
+    let text = "";
+    if (engine === "loading") {
+      text = needsPython
+        ? "Loading the Python engine that computes this command…"
+        : this.hasFields
+          ? "Loading the Python engine; the choices already work, the free-form fields unlock when it is ready…"
+          : "Loading the Python engine; the choices already work (views computed at build time)…";
+    } else if (needsPython) {
+      text = "The Python engine that computes this command loads when you use the configurator.";
+    } else if (this.hasFields) {
+      text = "The free-form fields unlock once the Python engine has loaded (it loads when you use the configurator).";
+    }
+    this.setStatus(text); // idle with nothing to wait for: nothing to say
   }
 
   // ---- choices ------------------------------------------------------------
@@ -170,9 +227,9 @@ class Widget {
     const report = this.reportNext;
     this.reportNext = false;
     const seq = this.seq;
-    resolveInPython(this.specJson, choices, (view) => {
-      if (!view) return this.markUnavailable();
+    callEngine("resolve", this.specJson, JSON.stringify(choices)).then((text) => {
       if (seq !== this.seq || !this.root.isConnected) return;
+      const view = JSON.parse(text);
       this.render(view);
       // How many views Python has rendered: lets tests tell its answer from the table's.
       this.root.dataset.pythonViews = String(Number(this.root.dataset.pythonViews || 0) + 1);
@@ -183,7 +240,7 @@ class Widget {
         this.setFieldsReady(true);
         this.setStatus("");
       }
-    });
+    }, () => this.markUnavailable());
   }
 
   markUnavailable() {
@@ -302,10 +359,11 @@ function fillInlineCode(element, text) {
 
 function bindAll() {
   for (const widget of live) if (!widget.root.isConnected) live.delete(widget);
-  const roots = document.querySelectorAll("[data-configurator]:not([data-bound])");
-  if (roots.length === 0) return;
-  startWorker(); // only pages with a configurator pay for Python
-  for (const root of roots) {
+  for (const checker of document.querySelectorAll("[data-command-check]:not([data-intent-bound])")) {
+    checker.dataset.intentBound = "";
+    startOnIntent(checker);
+  }
+  for (const root of document.querySelectorAll("[data-configurator]:not([data-bound])")) {
     root.dataset.bound = "";
     try {
       live.add(new Widget(root));

@@ -1,20 +1,27 @@
 // Module Web Worker running the configurator engine (configurator/, pure
 // Python) in Pyodide, off the page's main thread. One per tab.
 //
-// Protocol (JSON text across the boundary, so no proxies leak):
-//   in:  {type: "resolve", id, spec: "<spec json>", choices: "<choices json>"}
+// Protocol (strings across the boundary, so no proxies leak):
+//   in:  {type, id, args: [string, ...]}        type: a key of ENTRY_POINTS
 //   out: {type: "ready", ms}                   once, ms since worker start
-//        {type: "view", id, view: "<view json>"}
-//        {type: "error", id, message}          Python raised, or runtime unavailable
+//        {type: "result", id, result: string}  what the entry point returned
+//        {type: "error", id, message}          Python raised, bad request, or runtime unavailable
 //        {type: "failed", message}             once, if the runtime cannot load
 // Requests sent before "ready" are queued and answered in order.
 
 // Everything is relative to this file, so the site works under any sub-path:
 // site/assets/javascripts/engine-worker.mjs → site/assets/{pyodide,servebook}/.
+// The build (macros/hooks.py) ships a copy named with a content hash whose two URLs
+// below point at the content-hashed runtime directory and engine zip.
 const PYODIDE_URL = new URL("../pyodide/", import.meta.url).href;
-const STDLIB_URL = new URL("../pyodide/python_stdlib.pyc.zip", import.meta.url).href;
+const STDLIB_URL = `${PYODIDE_URL}python_stdlib.pyc.zip`;
 const ENGINE_URL = new URL("../servebook/configurator.zip", import.meta.url).href;
 const ENGINE_DIR = "/home/pyodide/servebook";
+// Message type → Python function (module.attr) taking and returning str. A new kind of
+// request is one line here (and its module's imports in the runtime's stdlib list).
+const ENTRY_POINTS = {
+  resolve: "configurator.resolve_json", // (spec json, choices json) → view json
+};
 // Minimal valid lockfile: loadPyodide only checks `info.abi_version` (must
 // match pyodide.asm.wasm) and reads `packages`. Inlining it saves fetching
 // the 119 kB pyodide-lock.json. macros/pyodide_runtime.mjs fails the build if
@@ -37,13 +44,13 @@ WebAssembly.instantiateStreaming = async (source, imports) => {
   return WebAssembly.instantiate(await response.arrayBuffer(), imports);
 };
 
-let resolveJson = null; // PyProxy of configurator.resolve_json, once ready
+let entryPoints = null; // message type → PyProxy of its function, once ready
 let failure = null; // why the runtime is unavailable, once it failed
 const pending = [];
 
 self.onmessage = (event) => {
   pending.push(event.data);
-  if (resolveJson || failure) drain();
+  if (entryPoints || failure) drain();
 };
 
 function drain() {
@@ -51,14 +58,15 @@ function drain() {
 }
 
 function answer(msg) {
-  if (msg?.type !== "resolve") return;
-  const { id, spec, choices } = msg;
+  const { type, id, args } = msg ?? {};
   if (failure) return self.postMessage({ type: "error", id, message: failure });
-  if (typeof spec !== "string" || typeof choices !== "string")
-    return self.postMessage({ type: "error", id, message: "spec and choices must be JSON text" });
+  if (!Object.hasOwn(ENTRY_POINTS, type))
+    return self.postMessage({ type: "error", id, message: `unknown request type ${JSON.stringify(type)}` });
+  if (!Array.isArray(args) || !args.every((a) => typeof a === "string"))
+    return self.postMessage({ type: "error", id, message: "args must be a list of strings" });
   try {
     // str in, str out: nothing to destroy(). Python exceptions arrive as PythonError.
-    self.postMessage({ type: "view", id, view: resolveJson(spec, choices) });
+    self.postMessage({ type: "result", id, result: entryPoints[type](...args) });
   } catch (err) {
     self.postMessage({ type: "error", id, message: String(err?.message ?? err) });
   }
@@ -75,16 +83,24 @@ async function start() {
     loadPyodide({ indexURL: PYODIDE_URL, stdLibURL: STDLIB_URL, lockFileContents: LOCKFILE }),
     engineZip,
   ]);
-  pyodide.unpackArchive(new Uint8Array(buf), "zip", { extractDir: ENGINE_DIR });
+  // Imported straight from the zip (zipimport is built in): unpacking it would need
+  // zipfile's codecs, which the trimmed stdlib does not ship.
+  pyodide.FS.mkdirTree(ENGINE_DIR);
+  pyodide.FS.writeFile(`${ENGINE_DIR}/configurator.zip`, new Uint8Array(buf));
+  pyodide.runPython(`import sys; sys.path.insert(0, "${ENGINE_DIR}/configurator.zip")`);
+  const found = {};
+  for (const [type, target] of Object.entries(ENTRY_POINTS)) {
+    const dot = target.lastIndexOf(".");
+    found[type] = pyodide.pyimport(target.slice(0, dot))[target.slice(dot + 1)];
+  }
   // gc.freeze(): the start-up objects never die; leaving them out of collections keeps
   // the occasional full GC pass (up to ~13 ms measured) out of a reader's click.
-  resolveJson = pyodide.runPython(
-    `import gc, sys; sys.path.insert(0, "${ENGINE_DIR}"); import configurator; gc.collect(); gc.freeze(); configurator.resolve_json`,
-  );
+  pyodide.runPython("import gc; gc.collect(); gc.freeze()");
+  entryPoints = found;
 }
 
 function failed(err) {
-  if (resolveJson || failure) return; // "failed" is sent at most once, never after "ready"
+  if (entryPoints || failure) return; // "failed" is sent at most once, never after "ready"
   failure = `Python runtime unavailable: ${err?.message ?? err}`;
   self.postMessage({ type: "failed", message: failure });
   drain();

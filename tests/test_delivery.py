@@ -1,0 +1,63 @@
+"""What the build ships for the browser: only the standard library the engine may import,
+content-hashed names that point at each other, and precompressed copies."""
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from macros import hooks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_engine_imports_only_listed_stdlib_modules():
+    hooks.check_engine_imports()  # the real engine passes
+
+
+@pytest.mark.parametrize("line, needle", [
+    ("import difflib", "imports 'difflib', a standard-library module"),
+    ("from xml.dom import minidom", "imports 'xml.dom', a standard-library module"),
+    ("import yaml", "imports 'yaml', which is not in Python's standard library"),
+])
+def test_an_import_outside_the_list_fails_the_build_naming_file_and_module(tmp_path, monkeypatch, line, needle):
+    package = tmp_path / "configurator"
+    package.mkdir()
+    (package / "__init__.py").write_text("import json\nfrom . import check\n")
+    (package / "check.py").write_text(f'"""x"""\nimport re\n\n\ndef f():\n    {line}\n')
+    monkeypatch.setattr(hooks, "ROOT", tmp_path)
+    with pytest.raises(PluginError) as error:
+        hooks.check_engine_imports(package)
+    assert f"configurator/check.py:6: {needle}" in str(error.value)
+    if "standard-library" in needle:
+        assert "macros/stdlib.txt" in str(error.value)
+
+
+def test_hashed_names_point_at_each_other(built_site):
+    html = (built_site / "models/kimi-k2.7-code/deploy/index.html").read_text(encoding="utf-8")
+    (page_script,) = re.findall(r'src="[./]*(assets/javascripts/configurator\.[0-9a-f]{12}\.js)"', html)
+    page = (built_site / page_script).read_text(encoding="utf-8")
+    (worker_name,) = re.findall(r'"\./(engine-worker\.[0-9a-f]{12}\.mjs)"', page)
+    worker = (built_site / "assets/javascripts" / worker_name).read_text(encoding="utf-8")
+    (runtime,) = re.findall(r'"\.\./\.\./(assets/pyodide/[0-9a-f]{12}/)"', worker)
+    (engine,) = re.findall(r'"\.\./\.\./(assets/servebook/configurator\.[0-9a-f]{12}\.zip)"', worker)
+    for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.pyc.zip"):
+        assert (built_site / runtime / name).is_file()
+    assert (built_site / engine).is_file()
+    assert not (built_site / "assets/javascripts/configurator.js").exists()
+    assert not (built_site / "assets/pyodide/pyodide.asm.wasm").exists()
+
+
+def test_precompressed_copies_match_their_originals(built_site):
+    runtime = next((built_site / "assets/pyodide").iterdir())
+    samples = [runtime / "pyodide.asm.wasm", runtime / "python_stdlib.pyc.zip",
+               built_site / "models/kimi-k2.7-code/deploy/index.html",
+               next((built_site / "assets/javascripts").glob("configurator.*.js"))]
+    for path in samples:
+        gz, br = path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")
+        assert gzip.decompress(gz.read_bytes()) == path.read_bytes(), gz
+        assert 0 < br.stat().st_size <= gz.stat().st_size, br
+    wasm = runtime / "pyodide.asm.wasm.br"
+    assert wasm.stat().st_size < 0.35 * (runtime / "pyodide.asm.wasm").stat().st_size
