@@ -6,7 +6,7 @@
     python3 dev.py build [--site-url URL]
                            set up, then build the deployable site into site/ for the public
                            address URL (default: $SERVEBOOK_SITE_URL, else http://127.0.0.1:8000/)
-    python3 dev.py bench   set up, then print the performance figures
+    python3 dev.py bench   set up, then print the performance figures (engine, deploy page)
 
 Set-up is idempotent: a virtualenv in .venv from requirements.lock, and node_modules
 from package-lock.json, each redone only when its lock file changes.
@@ -208,7 +208,7 @@ def main(argv):
         run(BIN / "pytest", *extra, env={**os.environ, "SERVEBOOK_CHROMIUM": str(chromium)})
     elif task == "bench":
         run(BIN / "python", "tests/bench_engine.py")
-        run(BIN / "python", "tests/bench_browser.py", *extra)
+        run(BIN / "python", "tests/bench_page.py", *extra)  # the figures of issue 10's table
     return 0
 
 

@@ -255,23 +255,27 @@ class Widget {
 
   // ---- rendering ----------------------------------------------------------
   render(view) {
+    // Responsiveness: touch the DOM only where something changed. Every write (even of the
+    // same text) invalidates style and layout, and the view Python sends right after the
+    // build's view is usually identical: then this costs no style recalc and no layout.
     for (const option of view.options) {
       const group = this.root.querySelector(`[data-option-group="${option.id}"], [data-field-group="${option.id}"]`);
-      group.hidden = !option.visible;
+      if (group.hidden !== !option.visible) group.hidden = !option.visible;
       if (option.kind === "radio") {
         for (const item of option.items) {
           const input = group.querySelector(`input[value="${item.id}"]`);
-          input.checked = item.id === option.value;
-          input.disabled = !item.enabled;
+          if (input.checked !== (item.id === option.value)) input.checked = item.id === option.value;
+          if (input.disabled !== !item.enabled) input.disabled = !item.enabled;
           const reason = input.closest("label").querySelector(".sb-reason");
-          reason.textContent = item.reason || "";
-          reason.hidden = item.enabled;
+          setText(reason, item.reason || "");
+          if (reason.hidden !== item.enabled) reason.hidden = item.enabled;
         }
       } else {
         const input = group.querySelector("[data-field]");
         if (document.activeElement !== input && input.value !== option.value) input.value = option.value;
-        input.setAttribute("aria-invalid", option.error ? "true" : "false");
-        group.querySelector(".sb-error").textContent = option.error || "";
+        const invalid = option.error ? "true" : "false";
+        if (input.getAttribute("aria-invalid") !== invalid) input.setAttribute("aria-invalid", invalid);
+        setText(group.querySelector(".sb-error"), option.error || "");
       }
     }
     if (this.command.textContent !== view.command) {
@@ -312,6 +316,10 @@ class Widget {
 
   renderList(selector, entries, fill) {
     const list = this.root.querySelector(selector);
+    if (entries.length === 0 && list.childElementCount === 0) {
+      if (!list.hidden) list.hidden = true;
+      return; // already empty: every click clears the URL's notices, most often none
+    }
     list.replaceChildren(
       ...entries.map((entry) => {
         const li = document.createElement("li");
@@ -341,8 +349,12 @@ class Widget {
   }
 
   setStatus(text) {
-    this.status.textContent = text;
+    setText(this.status, text);
   }
+}
+
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 // `backticked` spans become <code>; everything is text, never HTML (as macros/widget.py does).
