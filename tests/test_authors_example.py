@@ -72,4 +72,6 @@ def test_construct_examples_work_as_described():
     assert configurator.resolve(spec, {"hardware": "b200"})["state"]["quant"] == "nvfp4"
     refused = configurator.resolve(spec, {"size": "e2b", "hardware": "mi300x", "strategy": "dp,mtp"})
     assert [e["reason"] for e in refused["ignored"]] == [
-        "MI300X is unavailable: MI300X is offered for the 31B and 26B-A4B variants only."]
+        "MI300X is unavailable: MI300X is offered for the 31B and 26B-A4B variants only.",
+        "TP cannot be turned off: Tensor parallelism is always used."]
+    assert refused["state"]["strategy"] == ["tp", "dp", "mtp"]  # back on H200, MTP is allowed
