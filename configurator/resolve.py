@@ -12,6 +12,7 @@ from .render import render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
+MAX_SET = 64  # ids in one checkbox choice; more is garbage, refused as a whole (a bounded report)
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = MAX_SHOWN
 
@@ -149,11 +150,15 @@ def _radio(spec, opt, requested, visible, lookup, values, ignored):
 def _requested_set(opt, requested, ignored):
     """A checkbox choice as a list of ids (a JSON list, or the URL's comma-separated form), or None."""
     if isinstance(requested, str):
-        return [part for part in requested.split(",") if part]
+        requested = [part for part in requested.split(",") if part]
+    if isinstance(requested, list) and len(requested) > MAX_SET:
+        ignored.append({"key": opt.id, "value": _shown(requested), "reason": f"{opt.title}: too many choices"})
+        return None
     if isinstance(requested, list) and all(isinstance(part, str) for part in requested):
         return requested
     ignored.append({"key": opt.id, "value": _shown(requested), "reason": f"{opt.title} takes a list of choices"})
     return None
+
 
 
 def _checkbox(spec, opt, requested, visible, lookup, values, ignored):

@@ -291,3 +291,10 @@ def test_checkbox_option_may_have_every_item_disabled():
     # Unlike a radio, an empty set is a valid value of a checkbox option.
     spec = make(options=[HW, checkbox("s", [item("a", disabled=True, reason="Not yet.")])], args=[arg("--a", when={"s": "a"})])
     assert resolve(spec)["command"] == "serve"
+
+
+def test_an_enormous_checkbox_choice_is_refused_as_a_whole():
+    view = resolve(strategy_spec(), {"strategy": ",".join(f"x{i}" for i in range(10_000))})
+    assert opt_view(view, "strategy")["value"] == ["tp"]
+    assert len(view["ignored"]) == 1 and view["ignored"][0]["reason"] == "Strategy: too many choices"
+    assert len(view["ignored"][0]["value"]) <= 81
