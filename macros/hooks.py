@@ -169,7 +169,8 @@ def check_engine_imports(package: Path = ENGINE_PKG):
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top == package.name or name in allowed or top in allowed:
+                # Built into the interpreter (itertools, math, sys, ...): nothing to ship.
+                if top == package.name or name in allowed or top in allowed or top in sys.builtin_module_names:
                     continue
                 if top in sys.stdlib_module_names:
                     raise PluginError(

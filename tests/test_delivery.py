@@ -26,7 +26,7 @@ def test_an_import_outside_the_list_fails_the_build_naming_file_and_module(tmp_p
     package = tmp_path / "configurator"
     package.mkdir()
     (package / "__init__.py").write_text("import json\nfrom . import check\n")
-    (package / "check.py").write_text(f'"""x"""\nimport re\n\n\ndef f():\n    {line}\n')
+    (package / "check.py").write_text(f'"""x"""\nimport re, itertools\n\n\ndef f():\n    {line}\n')
     monkeypatch.setattr(hooks, "ROOT", tmp_path)
     with pytest.raises(PluginError) as error:
         hooks.check_engine_imports(package)
