@@ -74,7 +74,12 @@ def serve(directory: Path, tally: Tally):
 
 PROBE = """
 (() => {
-  const p = window.__sbPage = {longtasks: [], events: [], pythonAt: null};
+  const p = window.__sbPage = {longtasks: [], events: [], pythonAt: null, intentAt: null};
+  // The first pointerover on a configurator: the moment of intent (Playwright's hover() itself
+  // spends a while on actionability checks before the pointer moves).
+  document.addEventListener("pointerover", (e) => {
+    if (p.intentAt === null && e.target.closest && e.target.closest("[data-configurator]")) p.intentAt = e.timeStamp;
+  }, true);
   new PerformanceObserver((l) => { for (const e of l.getEntries()) p.longtasks.push([e.startTime, e.duration]); })
     .observe({type: "longtask", buffered: true});
   new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.interactionId) p.events.push([e.interactionId, e.name, e.duration]); })
@@ -154,6 +159,7 @@ def one_run(browser, base, tally, steps, ref_url):
         wait_engine(page, "python", timeout=60_000)
         page.wait_for_load_state("networkidle")
         python_at = page.evaluate("window.__sbPage.pythonAt")
+        t0 = page.evaluate("window.__sbPage.intentAt") or t0
         page.wait_for_timeout(1000)
         runtime = tally.snapshot()["bytes"]
         longtasks = page.evaluate("window.__sbPage.longtasks")
