@@ -111,6 +111,10 @@ def vllm_rewrite(opts, words):
             span = 2 if texts[at] == "--model" else 1
             model = texts[at + 1] if span == 2 else texts[at].split("=", 1)[1]
             moved = [(model, words[at][1])]
+            dep = opts.by_name.get("--model", {}).get("deprecated")
+            if dep:
+                problems.append(problem("deprecated", "--model", f"{opts.label()}: {dep['message']}",
+                                        words[at][1], "post", "--model"))
             words = moved + words[:at] + words[at + span:]
             texts = [w for w, _ in words]
         if (texts and texts[0].startswith("-") and "--config" not in " ".join(texts)
@@ -217,7 +221,12 @@ def parse(opts, words):
             names = "/".join(opt["names"])
             problems.append(problem("missing", opt["names"][0], f"{opts.engine} {opts.name} needs {names}",
                                     words[0][1] if words else None, "required", opt["names"][0]))
-    for n, (_, word, line, original) in enumerate(sorted(extras)):
+    previous = None
+    for n, (index, word, line, original) in enumerate(sorted(extras)):
+        follows = previous is not None and index == previous[0] + 1 and previous[1].startswith("-")
+        previous = (index, word if not follows else previous[1])
+        if follows and not word.startswith("-"):
+            continue  # the value of an unknown option: argparse lists it too, but it is one mistake
         flag = word.split("=")[0] if word.startswith("-") else word
         shown = original.split("=")[0] if original.startswith("-") else original
         near = opts.nearest(flag) if word.startswith("-") else []
@@ -241,7 +250,7 @@ def _bad_value(opts, opt, used, value):
             return "bad-type", f"{used} takes {'a whole number' if kind == 'int' else 'a number'}, not {value!r}"
     choices = opt.get("choices")
     if choices is not None and str(converted) not in choices:
-        near = difflib.get_close_matches(value, choices, n=3, cutoff=0.6)
-        shown = ", ".join(choices) if len(choices) <= 30 else ", ".join(near or choices[:10]) + ", …"
-        return "bad-choice", f"{value!r} is not one of the choices of {used}: {shown}"
+        near = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        return "bad-choice", f"{value!r} is not one of the choices of {used}{hint}: {', '.join(choices)}"
     return None

@@ -19,17 +19,19 @@ def _plain_flag(opts, text):
 
 def edits_for(result, opts):
     """[(line, old word, new text)], [descriptions] — or None if some change would be a guess."""
-    edits, changes, seen = [], [], result["seen"]
+    edits, changes, seen, touched = [], [], result["seen"], set()
     for p in result["problems"]:
-        if p["kind"] == "abbreviation":
-            edits.append((p["line"], p["flag"], p["option"]))
-            changes.append(f"{p['flag']} → {p['option']} (spelled out)")
-        elif p["kind"] == "deprecated":
+        if p["kind"] == "deprecated" and p["option"] in seen:
             found = _deprecation_edits(p, opts, seen)
             if found is None:
                 continue  # shown as a warning; no certain rewrite
             edits += found[0]
             changes.append(found[1])
+            touched |= {(line, old) for line, old, _ in found[0]}
+    for p in result["problems"]:
+        if p["kind"] == "abbreviation" and (p["line"], p["flag"]) not in touched:
+            edits.append((p["line"], p["flag"], p["option"]))
+            changes.append(f"{p['flag']} → {p['option']} (spelled out)")
     return edits, changes
 
 

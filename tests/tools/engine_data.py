@@ -173,7 +173,7 @@ def main(argv):
         commands = corpus(data)
         verdicts = probe(python, engine, "judge", json.dumps(commands))
         rows = [{"command": c, "ok": v["ok"], "fault": v["fault"], "error": v["error"],
-                 "deprecations": [w for w in v["warnings"] if "deprecat" in w.lower()]}
+                 "deprecations": [w for w in v["warnings"] if re.search(r"deprecat|will be removed", w, re.I)]}
                 for c, v in zip(commands, verdicts)]
         VERDICTS.mkdir(parents=True, exist_ok=True)
         path = VERDICTS / f"{engine}-{version}.json"
