@@ -83,6 +83,7 @@ def main(argv):
         run(BIN / "pytest", *extra)
     elif task == "bench":
         run(BIN / "python", "tests/bench_engine.py")
+        run(BIN / "python", "tests/bench_check.py")
         run(BIN / "python", "tests/bench_browser.py", *extra)
     return 0
 
