@@ -9,12 +9,12 @@ if the spec lists it in `source_deprecations` (the source publishes it); the pag
 note written from the engine data (replacement, removal date), never by hand.
 """
 
-import itertools
-
 from .check import Checker, available, load
 from .errors import SpecError
 from .resolve import MAX_TEXT, resolve
+from .spec import FIELD_KINDS, all_states
 
+MAX_STATES = 20_000
 HOSTILE = "$(reboot); rm -rf ~ '\"<b>`"
 ALLOWED = ("abbreviation",)  # argparse accepts these; the published commands use `--tp`
 
@@ -30,11 +30,13 @@ def field_values(opt):
 
 
 def states(spec):
-    """Every radio combination, then each field varied alone over field_values."""
-    radios = [[(o.id, i.id) for i in o.items] for o in spec.options if o.kind == "radio"]
-    fields = [o for o in spec.options if o.kind != "radio"]
-    for combo in itertools.product(*radios):
-        base = dict(combo)
+    """Every combination of choices, then each free-form field varied alone over field_values."""
+    combos = all_states(spec, limit=MAX_STATES)
+    if combos is None:
+        raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
+                        "too many to check every command")
+    fields = [o for o in spec.options if o.kind in FIELD_KINDS]
+    for base in combos:
         yield base
         for opt in fields:
             for value in field_values(opt):
