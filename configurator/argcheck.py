@@ -11,6 +11,8 @@ rules to it (how words become options and values, prefix abbreviations, `--name=
 import difflib
 import re
 
+MAX_REPORTED = 20  # leftover words reported one by one; the rest are counted
+MAX_HINTS = 5  # of them, with the nearest real names (each costs a difflib pass over every name)
 NEGATIVE = re.compile(r"-\d+\Z|-\d*\.\d+\Z")
 # Problem kinds that make the real parser refuse the command; the others are warnings.
 REJECTS = ("unknown", "ambiguous", "missing-value", "bad-type", "bad-choice", "unexpected-value",
@@ -227,9 +229,12 @@ def parse(opts, words):
         previous = (index, word if not follows else previous[1])
         if follows and not word.startswith("-"):
             continue  # the value of an unknown option: argparse lists it too, but it is one mistake
+        if n >= MAX_REPORTED:
+            problems.append(problem("unknown", None, f"and {len(extras) - n} more words not accepted", line, "leftover"))
+            break
         flag = word.split("=")[0] if word.startswith("-") else word
         shown = original.split("=")[0] if original.startswith("-") else original
-        near = opts.nearest(flag) if word.startswith("-") else []
+        near = opts.nearest(flag) if word.startswith("-") and n < MAX_HINTS else []  # difflib is slow
         hint = f"; did you mean {' or '.join(near)}?" if near else ""
         what = "unknown option" if word.startswith("-") and word != "--" else "unexpected word"
         text = (f"{what} {shown!r} for {opts.engine} {opts.name} {opts.release}{hint}" if n == 0

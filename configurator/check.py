@@ -50,6 +50,7 @@ from .argcheck import Options, problem
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine_data")
 ENV_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 MAX_COMMANDS = 50
+MAX_PROBLEMS = 100  # per command
 
 
 def available() -> list[str]:
@@ -113,6 +114,10 @@ class Checker:
         problems += parsed
         problems += _after_parse(opts, seen)
         problems.sort(key=lambda p: (p["kind"] not in argcheck.REJECTS, p["stage"], p["line"] or 0))
+        if len(problems) > MAX_PROBLEMS:  # a pasted wall of flags must not become a wall of JSON
+            more = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [problem(problems[MAX_PROBLEMS]["kind"], None, f"and {more} more problems like these",
+                                                          problems[MAX_PROBLEMS]["line"], "post")]
         result["problems"] = problems
         result["ok"] = not any(p["kind"] in argcheck.REJECTS for p in problems)
         result["seen"] = seen
@@ -188,9 +193,9 @@ def _sglang_cli(opts, args, first_line):
 def _env_problems(opts, env):
     problems = []
     prefixes, names = tuple(opts.env.get("prefixes", [])), opts.env.get("names", [])
-    for name, _, line in env:
+    for n, (name, _, line) in enumerate(env):
         if prefixes and name.startswith(prefixes) and name not in names:
-            near = difflib.get_close_matches(name, names, n=3, cutoff=0.8)
+            near = difflib.get_close_matches(name, names, n=3, cutoff=0.8) if n < argcheck.MAX_HINTS else []
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             problems.append(problem("unknown-env", name, f"{name} is not an environment variable "
                                     f"{opts.label()} declares{hint}", line, "post"))

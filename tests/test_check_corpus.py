@@ -45,6 +45,19 @@ def verdict(release, text):
     return got, fault
 
 
+def test_engine_data_is_strict_json_sorted_one_option_per_line():
+    for path in (ROOT / "configurator" / "engine_data").glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{path.name}: {name} is not JSON"))
+        lines = {line.rstrip(",") for line in text.splitlines()}
+        for command in data["commands"].values():
+            names = [o["names"][0] for o in command["options"]]
+            assert names == sorted(names)
+            for option in command["options"]:
+                assert json.dumps(option, sort_keys=True, ensure_ascii=False, separators=(",", ":")) in lines
+        assert data["env"]["names"] == sorted(data["env"]["names"])
+
+
 def test_the_corpus_is_large_and_mixed():
     all_rows = list(rows())
     assert len(all_rows) >= 200

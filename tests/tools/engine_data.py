@@ -98,7 +98,7 @@ def probe(python: Path, engine: str, mode: str, stdin: str = "") -> object:
 def write_data(data: dict) -> Path:
     """Sorted and one option per line, so a new release reads as a reviewable diff."""
     path = DATA_DIR / f"{data['engine']}-{data['release']}.json"
-    compact = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+    compact = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # noqa: E731
     out = ["{", f'"engine":{compact(data["engine"])},', f'"release":{compact(data["release"])},',
            f'"images":{compact(data["images"])},', '"env":{', f'"prefixes":{compact(data["env"]["prefixes"])},',
            '"names":[', ",\n".join(compact(n) for n in data["env"]["names"]), "]},", '"commands":{']
@@ -111,8 +111,12 @@ def write_data(data: dict) -> Path:
     out += [",\n".join(commands), "}}"]
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    json.loads(path.read_text(encoding="utf-8"))  # still JSON
+    json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)  # strict JSON, as browsers read it
     return path
+
+
+def _not_json(name):
+    raise ValueError(f"{name} is not JSON")
 
 
 def corpus(data: dict) -> list[str]:

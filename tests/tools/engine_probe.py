@@ -17,6 +17,7 @@ import inspect
 import io
 import json
 import logging
+import math
 import os
 import re
 import shlex
@@ -200,8 +201,10 @@ def _nargs(action):
 
 
 def _plain(value):
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, (bool, int)):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None  # JSON has no Infinity; browsers reject it
     if isinstance(value, str) and len(value) <= 80 and value != argparse.SUPPRESS:
         return value
     return None  # long or structured defaults stay out of the data: readers don't need them
@@ -231,7 +234,9 @@ def _replacement(text):
     return found.group(1).strip() if found else None
 
 
-def dump_parser(parser, removal):
+def dump_parser(parser, removal, twin):
+    # A default that differs between two builds of the parser (a random id) is not a fact.
+    twin_defaults = {tuple(a.option_strings): _plain(a.default) for a in twin._actions}
     options = []
     for action in parser._actions:
         if not action.option_strings:
@@ -251,7 +256,7 @@ def dump_parser(parser, removal):
         if type(action).__name__ in ("_AppendAction", "_ExtendAction", "_CountAction", "_AppendConstAction"):
             entry["repeatable"] = True
         default = _plain(action.default)
-        if default is not None:
+        if default is not None and twin_defaults.get(tuple(action.option_strings)) == default:
             entry["default"] = default
         deprecated = _deprecation(action, removal)
         if deprecated:
@@ -287,9 +292,10 @@ def dump():
     else:
         removal = {}
         data["env"] = {"prefixes": ["VLLM_"], "names": sorted(v_envs.environment_variables)}
+    twins = parsers()
     for name, parser in parsers().items():
         DEPRECATED.update(getattr(parser, "_deprecated", ()))  # vLLM's `deprecated=True` before Python 3.13
-        command = {"allow_abbrev": parser.allow_abbrev, "options": dump_parser(parser, removal)}
+        command = {"allow_abbrev": parser.allow_abbrev, "options": dump_parser(parser, removal, twins[name])}
         data["commands"][name] = command
     if ENGINE == "sglang":
         serve = data["commands"]["serve"]
