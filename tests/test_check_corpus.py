@@ -79,3 +79,15 @@ def test_checker_agrees_with_the_real_parser(release, row):
 def test_every_deprecation_the_engine_prints_is_reported(release, row):
     got, _ = verdict(release, row["command"])
     assert any(p["kind"] == "deprecated" for p in got["problems"]), row["deprecations"]
+
+
+def test_the_corpus_uses_every_deprecated_flag_and_value():
+    for path in VERDICTS:
+        data = load(path.stem)
+        commands = [row["command"] for row in json.loads(path.read_text(encoding="utf-8"))]
+        for command in data["commands"].values():
+            for opt in command["options"]:
+                if opt.get("deprecated"):
+                    assert any(f" {opt['names'][0]}" in c for c in commands), opt["names"]
+                for value in opt.get("deprecated_values", {}):
+                    assert any(f"{opt['names'][0]} {value}" in c for c in commands), (opt["names"], value)
