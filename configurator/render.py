@@ -1,19 +1,32 @@
-"""Command text: the seed's layout, every substituted value shell-quoted.
+"""Command text: by default the seed's layout, every substituted value shell-quoted.
 
     ENV=1 OTHER=0 \\
     program words \\
       --flag value \\
       --last-flag
+
+A spec's `command.layout` can put the environment on the program's line and change the
+indent; a rule with `same-line` continues the line above it.
 """
 
 import shlex
 
 from . import conditions
-from .spec import template_refs
+from .spec import split_home, template_refs
 
 
-def _fill(template, spec, values):
-    """Substitute placeholders; None if one has no value (hidden option, unset field)."""
+def _word(template, spec, lookup):
+    """(shell text, argv word) for a template, or None if a placeholder has no value."""
+    home, rest = split_home(template)
+    value = _fill(rest, spec, lookup)
+    if value is None:
+        return None
+    # An author's leading ~/ stays unquoted so the shell expands it; the rest is quoted as one word.
+    return home + (shlex.quote(value) if value or not home else ""), home + value
+
+
+def _fill(template, spec, lookup):
+    """Substitute placeholders; None if one has no value (hidden option, unset field, missing cell)."""
     out = []
     for literal, ref, _, _ in template_refs(template):
         out.append(literal)
@@ -23,34 +36,40 @@ def _fill(template, spec, values):
             value = spec.model
         else:
             option, _, fact = ref.partition(".")
-            value = values.get(option)
-            if value is not None and fact:
-                value = spec.by_id[option].item(value).facts.get(fact)
+            value = lookup(conditions.Ref(option, fact or None))
         if value is None:
             return None
         out.append(str(value).lower() if isinstance(value, bool) else str(value))
     return "".join(out)
 
 
-def render_command(spec, lookup, values):
+def render_command(spec, lookup):
     """(command text, argv as the shell will see it, explanations of the rules present)."""
-    env, args, argv_env, argv_args, explanations = [], [], [], [], []
+    env, argv_env, argv_args, explanations = [], [], [], []
+    program = [_word(w, spec, lookup) for w in spec.program]  # always filled: checked at load
+    lines = [[text for text, _ in program]]  # lines[0] is the program's line
     for rule in spec.rules:
         if rule.when is not None and not conditions.holds(rule.when, lookup):
             continue
-        value = _fill(rule.value, spec, values) if rule.value is not None else None
+        value = _word(rule.value, spec, lookup) if rule.value is not None else None
         if rule.value is not None and value is None:
             continue  # the rule needs a value the reader has not given
         if rule.kind == "env":
-            words = [f"{rule.name}={shlex.quote(value)}"]
+            words = [f"{rule.name}={value[0]}"]
             env += words
-            argv_env.append(f"{rule.name}={value}")
+            argv_env.append(f"{rule.name}={value[1]}")
         else:
-            words = [w for w in (rule.name, None if value is None else shlex.quote(value)) if w is not None]
-            args.append(words)
-            argv_args += [w for w in (rule.name, value) if w is not None]
+            words = [w for w in (rule.name, None if value is None else value[0]) if w is not None]
+            if rule.same_line:
+                lines[-1] += words  # the line above: the program's, if no argument came before
+            else:
+                lines.append(words)
+            argv_args += [w for w in (rule.name, None if value is None else value[1]) if w is not None]
         if rule.why:
             explanations.append({"code": " ".join(words), "text": rule.why})
-    lines = ([" ".join(env)] if env else []) + [" ".join(spec.program)]
-    lines += ["  " + " ".join(words) for words in args]
-    return " \\\n".join(lines), argv_env + list(spec.program) + argv_args, explanations
+    if env and spec.layout.env == "program-line":
+        lines[0] = env + lines[0]
+    indent = " " * spec.layout.indent
+    text = [" ".join(env)] if env and spec.layout.env == "own-line" else []
+    text += [" ".join(lines[0])] + [indent + " ".join(words) for words in lines[1:]]
+    return " \\\n".join(text), argv_env + [argv for _, argv in program] + argv_args, explanations

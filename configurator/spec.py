@@ -13,14 +13,24 @@ from typing import Any
 
 from . import conditions
 from .errors import SpecError
+from .tables import parse_table
 
 ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
+# Item ids may also start with a digit and contain dots (`0.8b`, `120b`): they only ever
+# appear as values (conditions, URLs), never inside a placeholder, so `{option.fact}` stays unambiguous.
+ITEM_ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 SPEC_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")  # also the page's data-configurator value
-FLAG = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+FLAG = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.-]*(=[\w@%+:,./-]+)?\Z", re.ASCII)  # also --ipc=host
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Literal template text must already be a single safe shell word (what shlex.quote leaves alone).
 SAFE_WORD = re.compile(r"[\w@%+=:,./-]*\Z", re.ASCII)
+# The one exception: a word the author wrote may start with `~/`, left unquoted so the shell
+# expands it to the reader's home directory (`-v ~/.cache/huggingface:/root/.cache/huggingface`).
+HOME = "~/"
+ENV_PLACES = ("own-line", "program-line")
+MAX_INDENT = 8
 FIELD_KINDS = ("text", "integer")
+CHOICE_KINDS = ("radio", "checkbox")
 NOTE_LEVELS = ("info", "tip", "warning")
 
 
@@ -29,17 +39,18 @@ class Item:
     id: str
     label: str
     subtitle: str | None
-    default: bool
+    default: Any  # False, True or a condition (a default that depends on other choices)
     disabled: Any  # None (never), True (always) or a condition
-    reason: str | None
+    reason: str | None  # why it is disabled, or (checkboxes) why it is required
     facts: dict
+    required: Any = None  # checkboxes: None, True or a condition; a required item stays checked
 
 
 @dataclass(frozen=True)
 class Option:
     id: str
     title: str
-    kind: str  # "radio" | "text" | "integer"
+    kind: str  # "radio" | "checkbox" | "text" | "integer"
     when: Any  # condition or None
     help: str | None
     items: tuple = ()
@@ -62,6 +73,14 @@ class Rule:
     when: Any
     why: str | None
     where: str
+    same_line: bool = False  # continues the line above instead of starting its own
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the words of a command go; the defaults are the seed generator's layout."""
+    indent: int = 2  # spaces before each argument line
+    env: str = "own-line"  # or "program-line": `ENV=1 program \\`
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,10 @@ class Spec:
     notes: tuple
     source: str
     by_id: dict = field(repr=False, default_factory=dict)
+    layout: Layout = Layout()
+    tables: dict = field(repr=False, default_factory=dict)  # table id → Table
+    # option id → tables whose missing cells disable that option's items (their last key)
+    limited_by: dict = field(repr=False, default_factory=dict)
 
 
 class _Checker:
@@ -116,11 +139,18 @@ class _Checker:
             self.fail(where, f"bad id {raw!r}: use lowercase letters, digits, '-' and '_', starting with a letter")
         return raw
 
+    def item_ident(self, raw, where):
+        if not isinstance(raw, str) or not ITEM_ID.match(raw):
+            hint = " (quote it in YAML: it was read as a number)" if type(raw) in (int, float) else ""
+            self.fail(where, f"bad id {raw!r}: item ids use lowercase letters, digits, '.', '-' and '_', "
+                             f"starting with a letter or digit{hint}")
+        return raw
+
 
 def load_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate a spec dict and return the immutable Spec. Raises SpecError."""
     c = _Checker(source)
-    c.keys(data, "spec", ("name", "title", "model", "options", "command"), ("engine", "notes", "description"))
+    c.keys(data, "spec", ("name", "title", "model", "options", "command"), ("engine", "notes", "description", "tables"))
     name = data["name"]
     if not isinstance(name, str) or not SPEC_NAME.match(name):
         c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
@@ -136,19 +166,36 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         if opt.id in by_id or opt.id == "model":
             c.fail(f"options.{opt.id}", "duplicate option id" if opt.id in by_id else "'model' is reserved")
         by_id[opt.id] = opt
+    tables = _tables(c, data.get("tables", []), by_id)
+    limited_by = {}
+    for table in tables.values():
+        if table.unavailable is not None:
+            limited_by.setdefault(table.keys[-1], []).append(table)
 
-    # Conditions may only name known options, items and facts.
+    def needs_of(cond):
+        """Options a condition reads; a table reads its keys."""
+        out = set()
+        for r in conditions.refs(cond):
+            out |= set(tables[r.option].keys) if r.option in tables else {r.option}
+        return out
+
+    # Conditions may only name known options, items, facts and table columns.
     def check_cond(cond, where):
         if cond is None:
             return
         for m in conditions.matches(cond):
+            if m.ref.option in tables:
+                if m.ref.fact not in tables[m.ref.option].columns:
+                    c.fail(where, f"table '{m.ref.option}' has no column {m.ref.fact!r} "
+                                  f"(use {m.ref.option}.<column>: {', '.join(tables[m.ref.option].columns)})")
+                continue
             opt = by_id.get(m.ref.option)
             if opt is None:
                 c.fail(where, f"unknown option '{m.ref.option}'")
             if m.ref.fact is not None:
                 if opt.kind != "radio" or m.ref.fact not in opt.items[0].facts:
                     c.fail(where, f"unknown fact '{m.ref.fact}' of option '{opt.id}'")
-            elif opt.kind == "radio":
+            elif opt.kind in ("radio", "checkbox"):
                 for v in m.values:
                     if opt.item(v) is None:
                         c.fail(where, f"unknown item {v!r} of option '{opt.id}'")
@@ -157,27 +204,32 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     for opt in options:
         where = f"options.{opt.id}"
         check_cond(opt.when, f"{where}.when")
-        needs = {r.option for r in conditions.refs(opt.when)} if opt.when else set()
+        needs = needs_of(opt.when) if opt.when else set()
         for item in opt.items:
-            if isinstance(item.disabled, conditions.Combine):
-                check_cond(item.disabled, f"{where}.items.{item.id}.disabled")
-                needs |= {r.option for r in conditions.refs(item.disabled)}
+            for key in ("disabled", "default", "required"):
+                cond = getattr(item, key)
+                if isinstance(cond, conditions.Combine):
+                    check_cond(cond, f"{where}.items.{item.id}.{key}")
+                    needs |= needs_of(cond)
+        for table in limited_by.get(opt.id, ()):
+            needs |= set(table.keys[:-1])
         deps[opt.id] = needs
     order = _resolution_order(c, options, deps)
 
     command = data["command"]
-    c.keys(command, "command", ("program", "args"), ("env",))
+    c.keys(command, "command", ("program", "args"), ("env", "layout"))
+    layout = _layout(c, command.get("layout", {}))
     program = tuple(c.text(command["program"], "command.program").split())
     for word in program:
-        if not SAFE_WORD.match(word):
-            c.fail("command.program", f"{word!r} is not a plain shell word")
+        _check_template(c, word, "command.program", by_id, tables, what="program word")
+        _check_program_refs(c, word, by_id)
     rules = []
     for kind, key in (("env", "env"), ("arg", "args")):
         raw_rules = command.get(key, [])
         if not isinstance(raw_rules, list):
             c.fail(f"command.{key}", "expected a list")
         for i, raw in enumerate(raw_rules):
-            rule = _rule(c, kind, raw, f"command.{key}[{i}]", by_id)
+            rule = _rule(c, kind, raw, f"command.{key}[{i}]", by_id, tables)
             check_cond(rule.when, f"{rule.where}.when")
             rules.append(rule)
 
@@ -199,7 +251,8 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
         order=order, program=program, rules=tuple(rules), notes=tuple(notes),
-        source=source, by_id=by_id,
+        source=source, by_id=by_id, layout=layout, tables=tables,
+        limited_by={k: tuple(v) for k, v in limited_by.items()},
     )
     _check_every_state(c, spec)
     return spec
@@ -209,25 +262,34 @@ MAX_CHECKED_STATES = 4096
 
 
 def all_states(spec: Spec, unset: bool = False, limit: int | None = None):
-    """Every combination of radio items (disabled ones included), in spec order.
+    """Every combination of radio items and checkbox sets (disabled items included), in spec order.
 
-    With `unset`, each option may also be left out (no choice made). Returns None as soon
-    as there would be more than `limit` combinations, before building them all.
+    A checkbox set is a list of item ids in the spec's order. With `unset`, each option may
+    also be left out (no choice made). Returns None as soon as there would be more than
+    `limit` combinations, before building them all.
     """
     combos = [{}]
     for opt in spec.options:
-        if opt.kind != "radio":
+        if opt.kind == "radio":
+            per_option = len(opt.items) + unset
+        elif opt.kind == "checkbox":
+            per_option = 2 ** len(opt.items) + unset
+        else:
             continue
-        per_option = len(opt.items) + unset
         if limit is not None and len(combos) * per_option > limit:
             return None
-        choices = ([None] if unset else []) + [item.id for item in opt.items]
+        if opt.kind == "radio":
+            choices = [item.id for item in opt.items]
+        else:
+            ids = [item.id for item in opt.items]
+            choices = [[i for n, i in enumerate(ids) if mask >> n & 1] for mask in range(2 ** len(ids))]
+        choices = ([None] if unset else []) + choices
         combos = [c if i is None else {**c, opt.id: i} for c in combos for i in choices]
     return combos
 
 
 def _check_every_state(c, spec):
-    """In every radio state, each shown option must keep at least one choosable item."""
+    """In every state, each shown radio keeps a choosable item and no checkbox is both required and disabled."""
     from .resolve import resolve  # resolve imports this module; import late
 
     states = all_states(spec, limit=MAX_CHECKED_STATES)
@@ -238,6 +300,12 @@ def _check_every_state(c, spec):
             if view["visible"] and view["kind"] == "radio" and view["value"] is None:
                 others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
                 c.fail(f"options.{view['id']}.items", f"no item can be chosen when {others}: all are disabled")
+            if view["visible"] and view["kind"] == "checkbox":
+                for item in view["items"]:
+                    if item["required"] and item["id"] not in view["value"]:
+                        others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
+                        c.fail(f"options.{view['id']}.items.{item['id']}",
+                               f"is both required and disabled when {others}")
 
 
 def _option(c, raw, index):
@@ -246,9 +314,9 @@ def _option(c, raw, index):
         where = f"options.{raw['id']}"
     kind = raw.get("type", "radio") if isinstance(raw, dict) else None
     common = ("type", "when", "help")
-    if isinstance(raw, dict) and kind not in ("radio",) + FIELD_KINDS:
-        c.fail(f"{where}.type", f"unknown type {kind!r} (use radio, {', '.join(FIELD_KINDS)})")
-    if kind == "radio":
+    if isinstance(raw, dict) and kind not in CHOICE_KINDS + FIELD_KINDS:
+        c.fail(f"{where}.type", f"unknown type {kind!r} (use {', '.join(CHOICE_KINDS + FIELD_KINDS)})")
+    if kind in CHOICE_KINDS:
         c.keys(raw, where, ("id", "title", "items"), common)
     elif kind in FIELD_KINDS:
         c.keys(raw, where, ("id", "title"), common + ("default", "min", "max", "pattern", "placeholder"))
@@ -258,12 +326,22 @@ def _option(c, raw, index):
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
     title = c.text(raw["title"], f"{where}.title")
     help_text = c.text(raw.get("help"), f"{where}.help", optional=True)
-    if kind == "radio":
-        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where))
+    if kind in CHOICE_KINDS:
+        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where, kind))
     return _field(c, raw, where, opt_id, title, kind, when, help_text)
 
 
-def _items(c, raw_items, where):
+def _flag(c, raw, key, here):
+    """False/True, or a condition (parsed)."""
+    value = raw.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, dict):
+        c.fail(f"{here}.{key}", "expected true or false, or a condition")
+    return conditions.parse(value, f"{here}.{key}", c.fail)
+
+
+def _items(c, raw_items, where, kind):
     if not isinstance(raw_items, list) or not raw_items:
         c.fail(f"{where}.items", "expected a non-empty list of items")
     items, seen = [], set()
@@ -271,24 +349,24 @@ def _items(c, raw_items, where):
         here = f"{where}.items[{i}]"
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             here = f"{where}.items.{raw['id']}"
-        c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason", "facts"))
-        item_id = c.ident(raw["id"], f"{here}.id")
+        extra = ("facts",) if kind == "radio" else ("required",)
+        c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason") + extra)
+        item_id = c.item_ident(raw["id"], f"{here}.id")
         if item_id in seen:
             c.fail(here, "duplicate item id")
         seen.add(item_id)
-        default = raw.get("default", False)
-        if not isinstance(default, bool):
-            c.fail(f"{here}.default", "expected true or false")
-        disabled = raw.get("disabled", False)
-        if disabled is False:
-            disabled = None
-        elif disabled is not True:
-            disabled = conditions.parse(disabled, f"{here}.disabled", c.fail)
+        default = _flag(c, raw, "default", here)
+        disabled = _flag(c, raw, "disabled", here) or None
+        required = _flag(c, raw, "required", here) or None
         reason = c.text(raw.get("reason"), f"{here}.reason", optional=True)
         if disabled is not None and reason is None:
             c.fail(f"{here}.reason", "an item that can be disabled needs a reason readers can see")
-        if disabled is True and default:
+        if required is not None and reason is None:
+            c.fail(f"{here}.reason", "a required item needs a reason readers can see")
+        if disabled is True and default is not False:
             c.fail(f"{here}.default", "the default item is always disabled")
+        if disabled is True and required is not None:
+            c.fail(f"{here}.required", "the item is always disabled")
         facts = raw.get("facts", {})
         if not isinstance(facts, dict) or not all(isinstance(v, conditions.SCALARS) for v in facts.values()):
             c.fail(f"{here}.facts", "expected a mapping of names to plain values")
@@ -297,14 +375,14 @@ def _items(c, raw_items, where):
                 c.fail(f"{here}.facts", f"bad fact name {fact!r}")
         items.append(Item(item_id, c.text(raw["label"], f"{here}.label"),
                           c.text(raw.get("subtitle"), f"{here}.subtitle", optional=True),
-                          default, disabled, reason, dict(facts)))
+                          default, disabled, reason, dict(facts), required))
     # Every item states the same facts, so a condition can't silently miss one.
     names = set(items[0].facts)
     for item in items[1:]:
         if set(item.facts) != names:
             odd = sorted(names ^ set(item.facts))[0]
             c.fail(f"{where}.items.{item.id}.facts", f"fact '{odd}' must be given for every item or none")
-    if all(item.disabled is True for item in items):
+    if kind == "radio" and all(item.disabled is True for item in items):
         c.fail(f"{where}.items", "no item can ever be chosen: all are disabled")
     return tuple(items)
 
@@ -339,14 +417,14 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text):
     return opt
 
 
-def _rule(c, kind, raw, where, by_id):
+def _rule(c, kind, raw, where, by_id, tables):
     if kind == "env":
         c.keys(raw, where, ("name", "value"), ("when", "why"))
         name = raw["name"]
         if not isinstance(name, str) or not ENV_NAME.match(name):
             c.fail(f"{where}.name", f"bad environment variable name {name!r}")
     else:
-        c.keys(raw, where, (), ("flag", "value", "when", "why"))
+        c.keys(raw, where, (), ("flag", "value", "when", "why", "same-line"))
         name = raw.get("flag")
         if name is None and "value" not in raw:
             c.fail(where, "an argument needs a flag, a value or both")
@@ -357,9 +435,47 @@ def _rule(c, kind, raw, where, by_id):
         if type(value) in (int, float):
             value = str(value)
         value = c.text(value, f"{where}.value")
-        _check_template(c, value, f"{where}.value", by_id)
+        _check_template(c, value, f"{where}.value", by_id, tables)
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
-    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where)
+    same_line = raw.get("same-line", False)
+    if not isinstance(same_line, bool):
+        c.fail(f"{where}.same-line", "expected true or false")
+    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where, same_line)
+
+
+def _layout(c, raw):
+    c.keys(raw, "command.layout", (), ("indent", "env"))
+    indent = raw.get("indent", Layout.indent)
+    if type(indent) is not int or not 0 <= indent <= MAX_INDENT:
+        c.fail("command.layout.indent", f"expected a number of spaces from 0 to {MAX_INDENT}")
+    env = raw.get("env", Layout.env)
+    if env not in ENV_PLACES:
+        c.fail("command.layout.env", f"expected one of {', '.join(ENV_PLACES)}")
+    return Layout(indent, env)
+
+
+def _tables(c, raw, by_id):
+    if not isinstance(raw, list):
+        c.fail("tables", "expected a list")
+    tables = {}
+    for i, entry in enumerate(raw):
+        table = parse_table(c, entry, i, by_id, c.ident)
+        if table.id in tables or table.id in by_id or table.id == "model":
+            c.fail(f"tables.{table.id}.id", "the id is already used by another table or an option")
+        tables[table.id] = table
+    return tables
+
+
+def _check_program_refs(c, word, by_id):
+    """A program word must always have a value: {model}, or an option that is always shown
+    and always has a choosable item."""
+    for _, ref, _, _ in template_refs(word):
+        if ref is None or ref == "model":
+            continue
+        opt = by_id.get(ref.partition(".")[0])
+        if opt is None or opt.kind != "radio" or opt.when is not None or all(i.disabled is not None for i in opt.items):
+            c.fail("command.program", f"placeholder {{{ref}}} may have no value; a program word can use "
+                                      "{model} or an option that is always shown and has an item that is never disabled")
 
 
 def template_refs(template):
@@ -367,13 +483,20 @@ def template_refs(template):
     return list(string.Formatter().parse(template))
 
 
-def _check_template(c, template, where, by_id):
+def split_home(template):
+    """('~/', rest) for a word the author starts with ~/ (left unquoted for the shell), else ('', word)."""
+    return (HOME, template[len(HOME):]) if template.startswith(HOME) else ("", template)
+
+
+def _check_template(c, template, where, by_id, tables, what="value"):
     try:
-        parts = template_refs(template)
+        parts = template_refs(split_home(template)[1])
     except ValueError as exc:
         c.fail(where, f"bad template {template!r}: {exc}")
     for literal, ref, spec, conversion in parts:
         if literal and not SAFE_WORD.match(literal):
+            if what == "program word":
+                c.fail(where, f"{template!r} is not a plain shell word")
             c.fail(where, f"literal text {literal!r} needs shell quoting; put it in a field or simplify it")
         if ref is None:
             continue
@@ -382,11 +505,19 @@ def _check_template(c, template, where, by_id):
         if ref == "model":
             continue
         option, _, fact = ref.partition(".")
+        if option in tables:
+            if fact not in tables[option].columns:
+                c.fail(where, f"bad placeholder {{{ref}}}: table '{option}' has columns "
+                              + ", ".join(f"{{{option}.{col}}}" for col in tables[option].columns))
+            continue
         opt = by_id.get(option)
         if opt is None or not ID.match(option) or "." in fact:
             c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
         if fact and (opt.kind != "radio" or fact not in opt.items[0].facts):
             c.fail(where, f"bad placeholder {{{ref}}}: option '{option}' has no fact '{fact}'")
+        if opt.kind == "checkbox":
+            c.fail(where, f"bad placeholder {{{ref}}}: a checkbox option has no single value; "
+                          f"use a rule with `when: {{{option}: <item>}}` per item")
 
 
 def _resolution_order(c, options, deps):
