@@ -333,6 +333,14 @@ def check_json(text, engine_data=None, spec=None) -> str:
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
+def check(engine: str, text: str) -> tuple[bool, str]:
+    """(accepted, report) for `text` against the newest data of `engine`: for tests and tools."""
+    answer = Checker([load(n) for n in latest() if n.startswith(engine + "-")]).check_text(text)
+    lines = [json.dumps(cli_line(r), ensure_ascii=False) for r in answer["commands"]]
+    ok = not answer["error"] and bool(lines) and all(r["ok"] and r["engine"] == engine for r in answer["commands"])
+    return ok, answer["error"] or "\n".join(lines)
+
+
 def cli_line(result) -> dict:
     """The command-line form of one command's result."""
     return {"engine": result["engine"], "release": result["release"], "ok": result["ok"],
