@@ -3,10 +3,10 @@
 Checked: every snippet in tests/data/seed_snippets.json with an "engine" field, and every
 command block the site marks as its own (class "sb-own", see tests/test_content.py).
 
-For now the check runs the real sglang 0.5.23 / vllm 0.33.0 parsers through
-../shared/tools/engines/check, and is skipped when their environments
-($HOME/.cache/servebook-engines) are absent. To switch to the standard-library checker with
-committed flag data (configurator.check), replace the one line `CHECK = ...` below.
+The check is the standard-library checker over the committed flag data of sglang 0.5.23 /
+vllm 0.33.0 (configurator.check), which tests/test_check_corpus.py keeps in agreement with the
+real parsers. To run the real parsers instead (../shared/tools/engines/check, skipped when
+$HOME/.cache/servebook-engines is absent), set `CHECK = _check_with_oracle` below.
 """
 
 from __future__ import annotations
