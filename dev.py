@@ -7,6 +7,9 @@
                            set up, then build the deployable site into site/ for the public
                            address URL (default: $SERVEBOOK_SITE_URL, else http://127.0.0.1:8000/)
     python3 dev.py bench   set up, then print the performance figures (engine, deploy page)
+    python3 dev.py engine-data sglang==0.5.23 [--env DIR]
+                           refresh the engine flag data and corpus verdicts from a real
+                           engine release (opt-in: installs it from PyPI; not part of `test`)
 
 Set-up is idempotent: a virtualenv in .venv from requirements.lock, and node_modules
 from package-lock.json, each redone only when its lock file changes.
@@ -186,6 +189,9 @@ def site_url_option(args):
 def main(argv):
     task = argv[1] if len(argv) > 1 else "help"
     extra = argv[2:]
+    if task == "engine-data":  # runs the engine's own environment, not ours: no set-up needed
+        run(sys.executable, "tests/tools/engine_data.py", *extra)
+        return 0
     if task not in ("serve", "test", "build", "bench", "setup"):
         print(__doc__)
         return 0 if task == "help" else 2
@@ -208,6 +214,7 @@ def main(argv):
         run(BIN / "pytest", *extra, env={**os.environ, "SERVEBOOK_CHROMIUM": str(chromium)})
     elif task == "bench":
         run(BIN / "python", "tests/bench_engine.py")
+        run(BIN / "python", "tests/bench_check.py")
         run(BIN / "python", "tests/bench_page.py", *extra)  # the figures of issue 10's table
     return 0
 
