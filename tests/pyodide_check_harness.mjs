@@ -31,9 +31,11 @@ if (opts.runtime) {
   Object.assign(config, { indexURL: dir, stdLibURL: `${dir}python_stdlib.pyc.zip`, lockFileContents: lockfile });
 }
 const pyodide = await loadPyodide(config);
-pyodide.unpackArchive(new Uint8Array(readFileSync(opts.zip)), "zip", { extractDir: "/home/pyodide/servebook" });
+// As the worker does: the zip on sys.path (zipimport; the trimmed stdlib cannot unpack archives).
+pyodide.FS.mkdirTree("/home/pyodide/servebook");
+pyodide.FS.writeFile("/home/pyodide/servebook/configurator.zip", new Uint8Array(readFileSync(opts.zip)));
 const checkJson = pyodide.runPython(
-  `import sys; sys.path.insert(0, "/home/pyodide/servebook"); import configurator.check; configurator.check.check_json`,
+  `import sys; sys.path.insert(0, "/home/pyodide/servebook/configurator.zip"); import configurator.check; configurator.check.check_json`,
 );
 const ready = performance.now();
 let answers;
