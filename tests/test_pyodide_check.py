@@ -9,7 +9,7 @@ import pytest
 
 from configurator.check import check_json
 from macros.hooks import configurator_zip_bytes
-from test_pyodide_engine import node
+from test_pyodide_engine import node, shipped_runtime  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tests" / "pyodide_check_harness.mjs"
@@ -49,4 +49,14 @@ def test_pyodide_gives_the_same_answers_as_cpython(tmp_path):
     assert result["python"].startswith("3.14.")
     assert len(result["answers"]) == len(texts)
     for text, answer in zip(texts, result["answers"]):
+        assert json.loads(answer) == json.loads(check_json(text, data)), text[:200]
+
+
+def test_trimmed_runtime_gives_the_same_answers(tmp_path, shipped_runtime):
+    """What the browser loads: the site's runtime, whose stdlib is trimmed to macros/stdlib.txt
+    and what it imports. Every answer the checker gives must still come out the same."""
+    texts = corpus_texts() + HOSTILE
+    data = engine_data()
+    result = run_check_harness(tmp_path, {"engine_data": data, "texts": texts}, "--runtime", str(shipped_runtime))
+    for text, answer in zip(texts, result["answers"], strict=True):
         assert json.loads(answer) == json.loads(check_json(text, data)), text[:200]
