@@ -9,7 +9,7 @@
 import shlex
 
 from . import conditions
-from .spec import template_refs
+from .spec import HOME_WORD, template_refs
 
 
 def _fill(template, spec, values):
@@ -32,10 +32,20 @@ def _fill(template, spec, values):
     return "".join(out)
 
 
-def render_command(spec, lookup, values):
-    """(command text, argv as the shell will see it, explanations of the rules present)."""
+def quote(value):
+    # An author's literal `~/…` stays unquoted so that the shell expands it, as published.
+    return value if HOME_WORD.match(value) else shlex.quote(value)
+
+
+def render_command(spec, lookup, values, command=None):
+    """(command text, argv as the shell will see it, explanations of the rules present).
+
+    `command` is (program alternatives, program, rules): an output's; the spec's by default.
+    """
+    programs, program, rules = command or (spec.programs, spec.program, spec.rules)
+    program = next((words for when, words in programs if conditions.holds(when, lookup)), program)
     env, args, argv_env, argv_args, explanations = [], [], [], [], []
-    for rule in spec.rules:
+    for rule in rules:
         if rule.when is not None and not conditions.holds(rule.when, lookup):
             continue
         value = _fill(rule.value, spec, values) if rule.value is not None else None
@@ -46,11 +56,11 @@ def render_command(spec, lookup, values):
             env += words
             argv_env.append(f"{rule.name}={value}")
         else:
-            words = [w for w in (rule.name, None if value is None else shlex.quote(value)) if w is not None]
+            words = [w for w in (rule.name, None if value is None else quote(value)) if w is not None]
             args.append(words)
             argv_args += [w for w in (rule.name, value) if w is not None]
         if rule.why:
             explanations.append({"code": " ".join(words), "text": rule.why})
-    lines = ([" ".join(env)] if env else []) + [" ".join(spec.program)]
+    lines = ([" ".join(env)] if env else []) + [" ".join(program)]
     lines += ["  " + " ".join(words) for words in args]
-    return " \\\n".join(lines), argv_env + list(spec.program) + argv_args, explanations
+    return " \\\n".join(lines), argv_env + list(program) + argv_args, explanations

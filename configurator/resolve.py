@@ -7,8 +7,8 @@ import re
 import reprlib
 from typing import Any
 
-from . import conditions
-from .render import render_command
+from . import conditions, derived, outputs
+from .render import _fill, render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
@@ -87,7 +87,11 @@ def resolve(spec, choices: Any = None) -> dict:
             if value != fallback:
                 query[opt_id] = value
 
-    command, argv, explanations = render_command(spec, lookup, values)
+    texts = dict(values)  # what placeholders read: option values, then derived values as shown
+    for value in spec.values:
+        values[value.id] = _derive(spec, value, lookup, texts)
+        texts[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
+    command, argv, explanations = render_command(spec, lookup, texts)
     notes = [{"level": n.level, "text": n.text} for n in spec.notes
              if n.when is None or conditions.holds(n.when, lookup)]
     return {
@@ -99,8 +103,26 @@ def resolve(spec, choices: Any = None) -> dict:
         "argv": argv,
         "explanations": explanations,
         "notes": notes,
+        "outputs": outputs.render_outputs(
+            spec.outputs, lambda ref: _fill("{" + ref + "}", spec, texts),
+            lambda cond: conditions.holds(cond, lookup),
+            lambda command: render_command(spec, lookup, texts, command)[0]),
         "ignored": ignored,
     }
+
+
+def _derive(spec, value, lookup, texts):
+    if value.calc is not None:
+        return derived.evaluate(value.calc, lookup)
+    for when, template in value.alternatives:
+        if when is not None and not conditions.holds(when, lookup):
+            continue
+        if template is None:
+            return None
+        filled = _fill(template, spec, texts)
+        if filled is not None:
+            return filled
+    return None
 
 
 def _radio(opt, requested, visible, lookup, ignored):

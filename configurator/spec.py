@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import conditions
+from . import conditions, derived, outputs
 from .errors import SpecError
 
 ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
@@ -20,6 +20,8 @@ FLAG = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Literal template text must already be a single safe shell word (what shlex.quote leaves alone).
 SAFE_WORD = re.compile(r"[\w@%+=:,./-]*\Z", re.ASCII)
+# A path in the home directory, as a published command writes it (`-v ~/.cache/…:/root/…`).
+HOME_WORD = re.compile(r"~/[\w@%+=:,./-]*\Z", re.ASCII)
 FIELD_KINDS = ("text", "integer")
 NOTE_LEVELS = ("info", "tip", "warning")
 
@@ -84,6 +86,26 @@ class Spec:
     notes: tuple
     source: str
     by_id: dict = field(repr=False, default_factory=dict)
+    values: tuple = ()  # derived.Value, in order
+    outputs: tuple = ()  # outputs.Output
+    programs: tuple = ()  # ((condition or None, words), ...): the first that holds; else `program`
+
+
+class _Names:
+    """Which references a template, condition or calc may use: options (and their facts),
+    then the derived values defined so far."""
+
+    def __init__(self, by_id):
+        self.by_id, self.values = by_id, set()
+
+    def __call__(self, name, fact=None):
+        opt = self.by_id.get(name)
+        if opt is not None:
+            return fact is None or (opt.kind == "radio" and fact in opt.items[0].facts)
+        return fact is None and name in self.values
+
+    def add(self, name):
+        self.values.add(name)
 
 
 class _Checker:
@@ -120,7 +142,8 @@ class _Checker:
 def load_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate a spec dict and return the immutable Spec. Raises SpecError."""
     c = _Checker(source)
-    c.keys(data, "spec", ("name", "title", "model", "options", "command"), ("engine", "notes", "description"))
+    c.keys(data, "spec", ("name", "title", "model", "options", "command"),
+           ("engine", "notes", "description", "values", "outputs"))
     name = data["name"]
     if not isinstance(name, str) or not SPEC_NAME.match(name):
         c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
@@ -138,11 +161,15 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         by_id[opt.id] = opt
 
     # Conditions may only name known options, items and facts.
+    names = _Names(by_id)
+
     def check_cond(cond, where):
         if cond is None:
             return
         for m in conditions.matches(cond):
             opt = by_id.get(m.ref.option)
+            if opt is None and m.ref.fact is None and m.ref.option in names.values:
+                continue  # a derived value: compared as it is
             if opt is None:
                 c.fail(where, f"unknown option '{m.ref.option}'")
             if m.ref.fact is not None:
@@ -165,21 +192,33 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         deps[opt.id] = needs
     order = _resolution_order(c, options, deps)
 
-    command = data["command"]
-    c.keys(command, "command", ("program", "args"), ("env",))
-    program = tuple(c.text(command["program"], "command.program").split())
-    for word in program:
-        if not SAFE_WORD.match(word):
-            c.fail("command.program", f"{word!r} is not a plain shell word")
-    rules = []
-    for kind, key in (("env", "env"), ("arg", "args")):
-        raw_rules = command.get(key, [])
-        if not isinstance(raw_rules, list):
-            c.fail(f"command.{key}", "expected a list")
-        for i, raw in enumerate(raw_rules):
-            rule = _rule(c, kind, raw, f"command.{key}[{i}]", by_id)
-            check_cond(rule.when, f"{rule.where}.when")
-            rules.append(rule)
+    values = derived.parse_values(
+        c, data.get("values", []), lambda t, w: _check_template(c, t, w, by_id, names), check_cond, names)
+
+    def parse_command(command, where):
+        c.keys(command, where, ("program", "args"), ("env",))
+        programs, program = _programs(c, command["program"], f"{where}.program", check_cond)
+        rules = []
+        for kind, key in (("env", "env"), ("arg", "args")):
+            raw_rules = command.get(key, [])
+            if not isinstance(raw_rules, list):
+                c.fail(f"{where}.{key}", "expected a list")
+            for i, raw in enumerate(raw_rules):
+                rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, names)
+                check_cond(rule.when, f"{rule.where}.when")
+                rules.append(rule)
+        return programs, program, tuple(rules)
+
+    programs, program, rules = parse_command(data["command"], "command")
+
+    def check_ref(ref, where):
+        option, _, fact = ref.partition(".")
+        if ref != "model" and ("." in fact or not names(option, fact or None)):
+            c.fail(where, f"bad placeholder {{{ref}}}: no option or value '{ref}'")
+
+    spec_outputs = outputs.parse_outputs(
+        c, data.get("outputs", []), check_ref, check_cond,
+        lambda raw, where: parse_command(raw, where))
 
     notes = []
     raw_notes = data.get("notes", [])
@@ -198,8 +237,8 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     spec = Spec(
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
-        order=order, program=program, rules=tuple(rules), notes=tuple(notes),
-        source=source, by_id=by_id,
+        order=order, program=program, rules=rules, notes=tuple(notes),
+        source=source, by_id=by_id, values=values, outputs=spec_outputs, programs=programs,
     )
     _check_every_state(c, spec)
     return spec
@@ -339,7 +378,33 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text):
     return opt
 
 
-def _rule(c, kind, raw, where, by_id):
+def _programs(c, raw, where, check_cond):
+    """`program: sglang serve`, or alternatives `[{when: …, text: …}, …, {text: …}]` (the
+    last one without `when`, so some program always applies)."""
+    def words(text, here):
+        out = tuple(c.text(text, here).split())
+        for word in out:
+            if not SAFE_WORD.match(word):
+                c.fail(here, f"{word!r} is not a plain shell word")
+        return out
+
+    if not isinstance(raw, list):
+        return (), words(raw, where)
+    if not raw:
+        c.fail(where, "expected a program or a non-empty list of alternatives")
+    alts = []
+    for i, alt in enumerate(raw):
+        here = f"{where}[{i}]"
+        c.keys(alt, here, ("text",), ("when",))
+        when = conditions.parse(alt["when"], f"{here}.when", c.fail) if "when" in alt else None
+        check_cond(when, f"{here}.when")
+        alts.append((when, words(alt["text"], f"{here}.text")))
+    if alts[-1][0] is not None:
+        c.fail(f"{where}[{len(alts) - 1}]", "the last alternative must have no 'when', so a program always applies")
+    return tuple(alts[:-1]), alts[-1][1]
+
+
+def _rule(c, kind, raw, where, by_id, names):
     if kind == "env":
         c.keys(raw, where, ("name", "value"), ("when", "why"))
         name = raw["name"]
@@ -357,7 +422,7 @@ def _rule(c, kind, raw, where, by_id):
         if type(value) in (int, float):
             value = str(value)
         value = c.text(value, f"{where}.value")
-        _check_template(c, value, f"{where}.value", by_id)
+        _check_template(c, value, f"{where}.value", by_id, names)
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
     return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where)
 
@@ -367,11 +432,13 @@ def template_refs(template):
     return list(string.Formatter().parse(template))
 
 
-def _check_template(c, template, where, by_id):
+def _check_template(c, template, where, by_id, names):
     try:
         parts = template_refs(template)
     except ValueError as exc:
         c.fail(where, f"bad template {template!r}: {exc}")
+    if len(parts) == 1 and parts[0][1] is None and HOME_WORD.match(template):
+        return  # `~/…` written by the author: left unquoted so the shell expands it
     for literal, ref, spec, conversion in parts:
         if literal and not SAFE_WORD.match(literal):
             c.fail(where, f"literal text {literal!r} needs shell quoting; put it in a field or simplify it")
@@ -383,6 +450,8 @@ def _check_template(c, template, where, by_id):
             continue
         option, _, fact = ref.partition(".")
         opt = by_id.get(option)
+        if opt is None and not fact and option in names.values:
+            continue  # a derived value
         if opt is None or not ID.match(option) or "." in fact:
             c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
         if fact and (opt.kind != "radio" or fact not in opt.items[0].facts):
