@@ -1,15 +1,28 @@
-"""Command text: the seed's layout, every substituted value shell-quoted.
+"""Command text: by default the seed's layout, every substituted value shell-quoted.
 
     ENV=1 OTHER=0 \\
     program words \\
       --flag value \\
       --last-flag
+
+A spec's `command.layout` can put the environment on the program's line and change the
+indent; a rule with `same-line` continues the line above it.
 """
 
 import shlex
 
 from . import conditions
-from .spec import HOME_WORD, template_refs
+from .spec import split_home, template_refs
+
+
+def _word(template, spec, values):
+    """(shell text, argv word) for a template, or None if a placeholder has no value."""
+    home, rest = split_home(template)
+    value = _fill(rest, spec, values)
+    if value is None:
+        return None
+    # An author's leading ~/ stays unquoted so the shell expands it; the rest is quoted as one word.
+    return home + (shlex.quote(value) if value or not home else ""), home + value
 
 
 def _fill(template, spec, values):
@@ -32,35 +45,40 @@ def _fill(template, spec, values):
     return "".join(out)
 
 
-def quote(value):
-    # An author's literal `~/…` stays unquoted so that the shell expands it, as published.
-    return value if HOME_WORD.match(value) else shlex.quote(value)
-
-
 def render_command(spec, lookup, values, command=None):
     """(command text, argv as the shell will see it, explanations of the rules present).
 
-    `command` is (program alternatives, program, rules): an output's; the spec's by default.
+    `command` is a command output's spec.Command; the spec's own command by default.
     """
-    programs, program, rules = command or (spec.programs, spec.program, spec.rules)
+    programs, program, rules, layout = (
+        (command.programs, command.program, command.rules, command.layout) if command
+        else (spec.programs, spec.program, spec.rules, spec.layout))
     program = next((words for when, words in programs if conditions.holds(when, lookup)), program)
-    env, args, argv_env, argv_args, explanations = [], [], [], [], []
+    env, argv_env, argv_args, explanations = [], [], [], []
+    program = [_word(w, spec, values) for w in program]  # always filled: checked at load
+    lines = [[text for text, _ in program]]  # lines[0] is the program's line
     for rule in rules:
         if rule.when is not None and not conditions.holds(rule.when, lookup):
             continue
-        value = _fill(rule.value, spec, values) if rule.value is not None else None
+        value = _word(rule.value, spec, values) if rule.value is not None else None
         if rule.value is not None and value is None:
             continue  # the rule needs a value the reader has not given
         if rule.kind == "env":
-            words = [f"{rule.name}={shlex.quote(value)}"]
+            words = [f"{rule.name}={value[0]}"]
             env += words
-            argv_env.append(f"{rule.name}={value}")
+            argv_env.append(f"{rule.name}={value[1]}")
         else:
-            words = [w for w in (rule.name, None if value is None else quote(value)) if w is not None]
-            args.append(words)
-            argv_args += [w for w in (rule.name, value) if w is not None]
+            words = [w for w in (rule.name, None if value is None else value[0]) if w is not None]
+            if rule.same_line:
+                lines[-1] += words  # the line above: the program's, if no argument came before
+            else:
+                lines.append(words)
+            argv_args += [w for w in (rule.name, None if value is None else value[1]) if w is not None]
         if rule.why:
             explanations.append({"code": " ".join(words), "text": rule.why})
-    lines = ([" ".join(env)] if env else []) + [" ".join(program)]
-    lines += ["  " + " ".join(words) for words in args]
-    return " \\\n".join(lines), argv_env + list(program) + argv_args, explanations
+    if env and layout.env == "program-line":
+        lines[0] = env + lines[0]
+    indent = " " * layout.indent
+    text = [" ".join(env)] if env and layout.env == "own-line" else []
+    text += [" ".join(lines[0])] + [indent + " ".join(words) for words in lines[1:]]
+    return " \\\n".join(text), argv_env + [argv for _, argv in program] + argv_args, explanations

@@ -15,13 +15,19 @@ from . import conditions, derived, outputs
 from .errors import SpecError
 
 ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
+# Item ids may also start with a digit and contain dots (`0.8b`, `120b`): they only ever
+# appear as values (conditions, URLs), never inside a placeholder, so `{option.fact}` stays unambiguous.
+ITEM_ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 SPEC_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")  # also the page's data-configurator value
-FLAG = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+FLAG = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.-]*(=[\w@%+:,./-]+)?\Z", re.ASCII)  # also --ipc=host
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Literal template text must already be a single safe shell word (what shlex.quote leaves alone).
 SAFE_WORD = re.compile(r"[\w@%+=:,./-]*\Z", re.ASCII)
-# A path in the home directory, as a published command writes it (`-v ~/.cache/…:/root/…`).
-HOME_WORD = re.compile(r"~/[\w@%+=:,./-]*\Z", re.ASCII)
+# The one exception: a word the author wrote may start with `~/`, left unquoted so the shell
+# expands it to the reader's home directory (`-v ~/.cache/huggingface:/root/.cache/huggingface`).
+HOME = "~/"
+ENV_PLACES = ("own-line", "program-line")
+MAX_INDENT = 8
 FIELD_KINDS = ("text", "integer")
 NOTE_LEVELS = ("info", "tip", "warning")
 
@@ -64,6 +70,14 @@ class Rule:
     when: Any
     why: str | None
     where: str
+    same_line: bool = False  # continues the line above instead of starting its own
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the words of a command go; the defaults are the seed generator's layout."""
+    indent: int = 2  # spaces before each argument line
+    env: str = "own-line"  # or "program-line": `ENV=1 program \\`
 
 
 @dataclass(frozen=True)
@@ -86,9 +100,19 @@ class Spec:
     notes: tuple
     source: str
     by_id: dict = field(repr=False, default_factory=dict)
+    layout: Layout = Layout()
     values: tuple = ()  # derived.Value, in order
     outputs: tuple = ()  # outputs.Output
-    programs: tuple = ()  # ((condition or None, words), ...): the first that holds; else `program`
+    programs: tuple = ()  # ((condition, words), ...): the first that holds replaces `program`
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command's parts: the spec's own, or a command output's."""
+    programs: tuple
+    program: tuple
+    rules: tuple
+    layout: Layout
 
 
 class _Names:
@@ -136,6 +160,13 @@ class _Checker:
     def ident(self, raw, where):
         if not isinstance(raw, str) or not ID.match(raw):
             self.fail(where, f"bad id {raw!r}: use lowercase letters, digits, '-' and '_', starting with a letter")
+        return raw
+
+    def item_ident(self, raw, where):
+        if not isinstance(raw, str) or not ITEM_ID.match(raw):
+            hint = " (quote it in YAML: it was read as a number)" if type(raw) in (int, float) else ""
+            self.fail(where, f"bad id {raw!r}: item ids use lowercase letters, digits, '.', '-' and '_', "
+                             f"starting with a letter or digit{hint}")
         return raw
 
 
@@ -193,11 +224,12 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     order = _resolution_order(c, options, deps)
 
     values = derived.parse_values(
-        c, data.get("values", []), lambda t, w: _check_template(c, t, w, by_id, names), check_cond, names)
+        c, data.get("values", []), lambda t, w: _check_template(c, t, w, by_id, names=names), check_cond, names)
 
     def parse_command(command, where):
-        c.keys(command, where, ("program", "args"), ("env",))
-        programs, program = _programs(c, command["program"], f"{where}.program", check_cond)
+        c.keys(command, where, ("program", "args"), ("env", "layout"))
+        layout = _layout(c, command.get("layout", {}), f"{where}.layout")
+        programs, program = _programs(c, command["program"], f"{where}.program", by_id, check_cond)
         rules = []
         for kind, key in (("env", "env"), ("arg", "args")):
             raw_rules = command.get(key, [])
@@ -207,18 +239,16 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
                 rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, names)
                 check_cond(rule.when, f"{rule.where}.when")
                 rules.append(rule)
-        return programs, program, tuple(rules)
+        return Command(programs, program, tuple(rules), layout)
 
-    programs, program, rules = parse_command(data["command"], "command")
+    main = parse_command(data["command"], "command")
 
     def check_ref(ref, where):
         option, _, fact = ref.partition(".")
         if ref != "model" and ("." in fact or not names(option, fact or None)):
             c.fail(where, f"bad placeholder {{{ref}}}: no option or value '{ref}'")
 
-    spec_outputs = outputs.parse_outputs(
-        c, data.get("outputs", []), check_ref, check_cond,
-        lambda raw, where: parse_command(raw, where))
+    spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command)
 
     notes = []
     raw_notes = data.get("notes", [])
@@ -237,8 +267,9 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     spec = Spec(
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
-        order=order, program=program, rules=rules, notes=tuple(notes),
-        source=source, by_id=by_id, values=values, outputs=spec_outputs, programs=programs,
+        order=order, program=main.program, rules=main.rules, notes=tuple(notes),
+        source=source, by_id=by_id, layout=main.layout, values=values, outputs=spec_outputs,
+        programs=main.programs,
     )
     _check_every_state(c, spec)
     return spec
@@ -311,7 +342,7 @@ def _items(c, raw_items, where):
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             here = f"{where}.items.{raw['id']}"
         c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason", "facts"))
-        item_id = c.ident(raw["id"], f"{here}.id")
+        item_id = c.item_ident(raw["id"], f"{here}.id")
         if item_id in seen:
             c.fail(here, "duplicate item id")
         seen.add(item_id)
@@ -378,14 +409,14 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text):
     return opt
 
 
-def _programs(c, raw, where, check_cond):
+def _programs(c, raw, where, by_id, check_cond):
     """`program: sglang serve`, or alternatives `[{when: …, text: …}, …, {text: …}]` (the
     last one without `when`, so some program always applies)."""
     def words(text, here):
         out = tuple(c.text(text, here).split())
         for word in out:
-            if not SAFE_WORD.match(word):
-                c.fail(here, f"{word!r} is not a plain shell word")
+            _check_template(c, word, here, by_id, what="program word")
+            _check_program_refs(c, word, by_id, here)
         return out
 
     if not isinstance(raw, list):
@@ -411,7 +442,7 @@ def _rule(c, kind, raw, where, by_id, names):
         if not isinstance(name, str) or not ENV_NAME.match(name):
             c.fail(f"{where}.name", f"bad environment variable name {name!r}")
     else:
-        c.keys(raw, where, (), ("flag", "value", "when", "why"))
+        c.keys(raw, where, (), ("flag", "value", "when", "why", "same-line"))
         name = raw.get("flag")
         if name is None and "value" not in raw:
             c.fail(where, "an argument needs a flag, a value or both")
@@ -422,9 +453,35 @@ def _rule(c, kind, raw, where, by_id, names):
         if type(value) in (int, float):
             value = str(value)
         value = c.text(value, f"{where}.value")
-        _check_template(c, value, f"{where}.value", by_id, names)
+        _check_template(c, value, f"{where}.value", by_id, names=names)
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
-    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where)
+    same_line = raw.get("same-line", False)
+    if not isinstance(same_line, bool):
+        c.fail(f"{where}.same-line", "expected true or false")
+    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where, same_line)
+
+
+def _layout(c, raw, where="command.layout"):
+    c.keys(raw, where, (), ("indent", "env"))
+    indent = raw.get("indent", Layout.indent)
+    if type(indent) is not int or not 0 <= indent <= MAX_INDENT:
+        c.fail(f"{where}.indent", f"expected a number of spaces from 0 to {MAX_INDENT}")
+    env = raw.get("env", Layout.env)
+    if env not in ENV_PLACES:
+        c.fail(f"{where}.env", f"expected one of {', '.join(ENV_PLACES)}")
+    return Layout(indent, env)
+
+
+def _check_program_refs(c, word, by_id, where="command.program"):
+    """A program word must always have a value: {model}, or an option that is always shown
+    and always has a choosable item."""
+    for _, ref, _, _ in template_refs(word):
+        if ref is None or ref == "model":
+            continue
+        opt = by_id[ref.partition(".")[0]]
+        if opt.kind != "radio" or opt.when is not None or all(i.disabled is not None for i in opt.items):
+            c.fail(where, f"placeholder {{{ref}}} may have no value; a program word can use "
+                                      "{model} or an option that is always shown and has an item that is never disabled")
 
 
 def template_refs(template):
@@ -432,15 +489,20 @@ def template_refs(template):
     return list(string.Formatter().parse(template))
 
 
-def _check_template(c, template, where, by_id, names):
+def split_home(template):
+    """('~/', rest) for a word the author starts with ~/ (left unquoted for the shell), else ('', word)."""
+    return (HOME, template[len(HOME):]) if template.startswith(HOME) else ("", template)
+
+
+def _check_template(c, template, where, by_id, what="value", names=None):
     try:
-        parts = template_refs(template)
+        parts = template_refs(split_home(template)[1])
     except ValueError as exc:
         c.fail(where, f"bad template {template!r}: {exc}")
-    if len(parts) == 1 and parts[0][1] is None and HOME_WORD.match(template):
-        return  # `~/…` written by the author: left unquoted so the shell expands it
     for literal, ref, spec, conversion in parts:
         if literal and not SAFE_WORD.match(literal):
+            if what == "program word":
+                c.fail(where, f"{template!r} is not a plain shell word")
             c.fail(where, f"literal text {literal!r} needs shell quoting; put it in a field or simplify it")
         if ref is None:
             continue
@@ -450,7 +512,7 @@ def _check_template(c, template, where, by_id, names):
             continue
         option, _, fact = ref.partition(".")
         opt = by_id.get(option)
-        if opt is None and not fact and option in names.values:
+        if opt is None and not fact and names is not None and option in names.values:
             continue  # a derived value
         if opt is None or not ID.match(option) or "." in fact:
             c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
