@@ -208,7 +208,7 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
                     c.fail(where, f"unknown fact '{m.ref.fact}' of option '{opt.id}'")
             elif opt.kind == "radio":
                 for v in m.values:
-                    if opt.item(v) is None:
+                    if v is not None and opt.item(v) is None:
                         c.fail(where, f"unknown item {v!r} of option '{opt.id}'")
 
     deps = {}
@@ -224,7 +224,8 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     order = _resolution_order(c, options, deps)
 
     values = derived.parse_values(
-        c, data.get("values", []), lambda t, w: _check_template(c, t, w, by_id, names=names), check_cond, names)
+        c, data.get("values", []), lambda t, w: _check_template(c, t, w, by_id, what="derived value", names=names),
+        check_cond, names)
 
     def parse_command(command, where):
         c.keys(command, where, ("program", "args"), ("env", "layout"))
@@ -500,7 +501,10 @@ def _check_template(c, template, where, by_id, what="value", names=None):
     except ValueError as exc:
         c.fail(where, f"bad template {template!r}: {exc}")
     for literal, ref, spec, conversion in parts:
-        if literal and not SAFE_WORD.match(literal):
+        if literal and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in literal):
+            c.fail(where, f"literal text {literal!r} contains control characters")
+        if literal and not SAFE_WORD.match(literal) and what != "derived value":
+            # A derived value is not shell text: it is quoted or escaped wherever it is used.
             if what == "program word":
                 c.fail(where, f"{template!r} is not a plain shell word")
             c.fail(where, f"literal text {literal!r} needs shell quoting; put it in a field or simplify it")
