@@ -26,7 +26,7 @@ from . import conditions
 
 OPS = {
     "add": (2, None), "sub": (2, 2), "mul": (2, None), "div": (2, 2),
-    "min": (2, None), "max": (2, None), "floor": (1, 1), "ge": (2, 2),
+    "min": (2, None), "max": (2, None), "floor": (1, 1), "round": (1, 1), "ge": (2, 2),
 }
 
 
@@ -142,6 +142,8 @@ def evaluate(tree, lookup):
         return max(values)
     if op == "floor":
         return math.floor(values[0])
+    if op == "round":  # to a whole number: keeps 192 × 0.8 − 148.75 from flooring a hair low
+        return round(values[0])
     return values[0] >= values[1]  # ge
 
 
