@@ -251,6 +251,7 @@ class Widget {
       const label = this.root.querySelector(`[data-output-tab="${block.dataset.outputBlock}"]`);
       label.hidden = !output;
       const radio = this.root.querySelector(`#${CSS.escape(label.htmlFor)}`);
+      radio.hidden = !output; // out of the tab order and the accessibility tree with its label
       if (radio.checked && !output) checkedHidden = true;
     }
     if (checkedHidden) {
