@@ -71,7 +71,7 @@ KEY = """async ([sel, text]) => {
 
 def pct(values, q):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
 def main():
@@ -105,7 +105,7 @@ def main():
         "keystroke_to_all_snippets_ms": {"p50": pct([k for k, _ in keys], .5), "p95": pct([k for k, _ in keys], .95)},
         "samples": {"clicks": len(clicks), "keys": len(keys)},
     }
-    print(json.dumps(result, indent=2, default=lambda x: round(x, 1)))
+    print(json.dumps(result, indent=2))
     print(f"mean keystroke {statistics.mean(k for k, _ in keys):.1f} ms")
 
 
