@@ -4,6 +4,9 @@ A condition is a mapping. Each key is either a combinator or a reference:
 
     {hardware: h200}                   chosen item of option `hardware` is h200
     {hardware: [b300, gb300]}          ... is one of these
+    {strategy: dp}                     checkbox option `strategy` has dp checked
+    {strategy: [dp, ep]}               ... has dp or ep checked
+    {fit.tp: 2}                        column `tp` of table `fit` for the current choices
     {hardware.vendor: amd}             fact `vendor` of the chosen hardware item
     {context_length: "128000"}         value of a free-form field
     {host: null}                       no value: a field left empty, a hidden option or an
@@ -83,6 +86,8 @@ def holds(cond, lookup) -> bool:
         current = lookup(cond.ref)
         if current is None:
             return None in cond.values
+        if isinstance(current, tuple):  # a checkbox set: does it include one of the values?
+            return any(same(c, v) for c in current for v in cond.values)
         return any(same(current, v) for v in cond.values)
     if cond.op == "all":
         return all(holds(p, lookup) for p in cond.parts)

@@ -15,18 +15,18 @@ from . import conditions
 from .spec import split_home, template_refs
 
 
-def _word(template, spec, values):
+def _word(template, spec, lookup):
     """(shell text, argv word) for a template, or None if a placeholder has no value."""
     home, rest = split_home(template)
-    value = _fill(rest, spec, values)
+    value = _fill(rest, spec, lookup)
     if value is None:
         return None
     # An author's leading ~/ stays unquoted so the shell expands it; the rest is quoted as one word.
     return home + (shlex.quote(value) if value or not home else ""), home + value
 
 
-def _fill(template, spec, values):
-    """Substitute placeholders; None if one has no value (hidden option, unset field)."""
+def _fill(template, spec, lookup):
+    """Substitute placeholders; None if one has no value (hidden option, unset field, missing cell)."""
     out = []
     for literal, ref, _, _ in template_refs(template):
         out.append(literal)
@@ -36,31 +36,31 @@ def _fill(template, spec, values):
             value = spec.model
         else:
             option, _, fact = ref.partition(".")
-            value = values.get(option)
-            if value is not None and fact:
-                value = spec.by_id[option].item(value).facts.get(fact)
+            value = lookup(conditions.Ref(option, fact or None))
         if value is None:
             return None
         out.append(str(value).lower() if isinstance(value, bool) else str(value))
     return "".join(out)
 
 
-def render_command(spec, lookup, values, command=None):
+def render_command(spec, lookup, command=None, fill=None):
     """(command text, argv as the shell will see it, explanations of the rules present).
 
-    `command` is a command output's spec.Command; the spec's own command by default.
+    `command` is a command output's spec.Command, the spec's own command by default. `fill`
+    reads placeholders (derived values as shown); conditions read `lookup`.
     """
+    fill = fill or lookup
     programs, program, rules, layout = (
         (command.programs, command.program, command.rules, command.layout) if command
         else (spec.programs, spec.program, spec.rules, spec.layout))
     program = next((words for when, words in programs if conditions.holds(when, lookup)), program)
     env, argv_env, argv_args, explanations = [], [], [], []
-    program = [_word(w, spec, values) for w in program]  # always filled: checked at load
+    program = [_word(w, spec, fill) for w in program]  # always filled: checked at load
     lines = [[text for text, _ in program]]  # lines[0] is the program's line
     for rule in rules:
         if rule.when is not None and not conditions.holds(rule.when, lookup):
             continue
-        value = _word(rule.value, spec, values) if rule.value is not None else None
+        value = _word(rule.value, spec, fill) if rule.value is not None else None
         if rule.value is not None and value is None:
             continue  # the rule needs a value the reader has not given
         if rule.kind == "env":

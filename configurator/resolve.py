@@ -12,6 +12,7 @@ from .render import _fill, render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
+MAX_SET = 64  # ids in one checkbox choice; more is garbage, refused as a whole (a bounded report)
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = MAX_SHOWN
 
@@ -41,12 +42,27 @@ def check_field(opt, text: str) -> str | None:
     return None
 
 
-def _fallback(items_state):
+def _holds(flag, lookup) -> bool:
+    """An item's default/disabled/required: False/None, True, or a condition on other choices."""
+    return flag is True or (isinstance(flag, conditions.Combine) and conditions.holds(flag, lookup))
+
+
+def _fallback(items_state, lookup):
     """First default item that is enabled, else the first enabled one, else None."""
     for want_default in (True, False):
         for item, enabled in items_state:
-            if enabled and (item.default or not want_default):
+            if enabled and (not want_default or _holds(item.default, lookup)):
                 return item.id
+    return None
+
+
+def _disabled_reason(spec, opt, item, lookup, values):
+    """Why `item` cannot be chosen now, or None."""
+    if _holds(item.disabled, lookup):
+        return item.reason
+    for table in spec.limited_by.get(opt.id, ()):
+        if table.row({**values, opt.id: item.id}) is None and all(values.get(k) is not None for k in table.keys[:-1]):
+            return table.unavailable
     return None
 
 
@@ -62,9 +78,13 @@ def resolve(spec, choices: Any = None) -> dict:
         if key not in spec.by_id:
             ignored.append({"key": _shown(key), "value": _shown(choices[key]), "reason": "no such option"})
 
-    values = {}  # option id → effective value; None when hidden or unset
+    values = {}  # option id → effective value (a tuple for checkboxes); None when hidden or unset
 
     def lookup(ref):
+        table = spec.tables.get(ref.option)
+        if table is not None:
+            row = table.row(values)
+            return None if row is None else row.get(ref.fact)
         value = values.get(ref.option)
         if value is None or ref.fact is None:
             return value
@@ -76,22 +96,29 @@ def resolve(spec, choices: Any = None) -> dict:
         visible = opt.when is None or conditions.holds(opt.when, lookup)
         requested = choices.get(opt_id)
         if opt.kind == "radio":
-            view, value, fallback = _radio(opt, requested, visible, lookup, ignored)
+            view, value, fallback = _radio(spec, opt, requested, visible, lookup, values, ignored)
+        elif opt.kind == "checkbox":
+            view, value, fallback = _checkbox(spec, opt, requested, visible, lookup, values, ignored)
         else:
             view, value, fallback = _field(opt, requested, visible, ignored)
         view["visible"] = visible
         views[opt_id] = view
         values[opt_id] = value if visible else None
         if visible and value is not None:
-            state[opt_id] = value
+            state[opt_id] = list(value) if opt.kind == "checkbox" else value
             if value != fallback:
-                query[opt_id] = value
+                query[opt_id] = ",".join(value) if opt.kind == "checkbox" else value
 
-    texts = dict(values)  # what placeholders read: option values, then derived values as shown
+    shown = {}  # derived values as placeholders read them (formatted); conditions read the raw ones
+
+    def fill(ref):
+        return shown[ref.option] if ref.option in shown else lookup(ref)
+
     for value in spec.values:
-        values[value.id] = _derive(spec, value, lookup, texts)
-        texts[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
-    command, argv, explanations = render_command(spec, lookup, texts)
+        values[value.id] = _derive(spec, value, lookup, fill)
+        shown[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
+
+    command, argv, explanations = render_command(spec, lookup, fill=fill)
     notes = [{"level": n.level, "text": n.text} for n in spec.notes
              if n.when is None or conditions.holds(n.when, lookup)]
     return {
@@ -104,14 +131,14 @@ def resolve(spec, choices: Any = None) -> dict:
         "explanations": explanations,
         "notes": notes,
         "outputs": outputs.render_outputs(
-            spec.outputs, lambda ref: _fill("{" + ref + "}", spec, texts),
+            spec.outputs, lambda ref: _fill("{" + ref + "}", spec, fill),
             lambda cond: conditions.holds(cond, lookup),
-            lambda command: render_command(spec, lookup, texts, command)[0]),
+            lambda command: render_command(spec, lookup, command, fill)[0]),
         "ignored": ignored,
     }
 
 
-def _derive(spec, value, lookup, texts):
+def _derive(spec, value, lookup, fill):
     if value.calc is not None:
         return derived.evaluate(value.calc, lookup)
     for when, template in value.alternatives:
@@ -119,18 +146,16 @@ def _derive(spec, value, lookup, texts):
             continue
         if template is None:
             return None
-        filled = _fill(template, spec, texts)
+        filled = _fill(template, spec, fill)
         if filled is not None:
             return filled
     return None
 
 
-def _radio(opt, requested, visible, lookup, ignored):
-    items_state = []
-    for item in opt.items:
-        disabled = item.disabled is True or (item.disabled is not None and conditions.holds(item.disabled, lookup))
-        items_state.append((item, not disabled))
-    fallback = _fallback(items_state)
+def _radio(spec, opt, requested, visible, lookup, values, ignored):
+    reasons = {item.id: _disabled_reason(spec, opt, item, lookup, values) for item in opt.items}
+    items_state = [(item, reasons[item.id] is None) for item in opt.items]
+    fallback = _fallback(items_state, lookup)
     value = fallback
     if requested is not None:
         match = next(((i, ok) for i, ok in items_state if i.id == requested), None) if isinstance(requested, str) else None
@@ -139,14 +164,63 @@ def _radio(opt, requested, visible, lookup, ignored):
         elif not visible:
             ignored.append({"key": opt.id, "value": requested, "reason": f"{opt.title} does not apply to the other choices"})
         elif not match[1]:
-            ignored.append({"key": opt.id, "value": requested, "reason": f"{match[0].label} is unavailable: {match[0].reason}"})
+            ignored.append({"key": opt.id, "value": requested, "reason": f"{match[0].label} is unavailable: {reasons[requested]}"})
         else:
             value = requested
     view = {
         "id": opt.id, "kind": "radio", "value": value,
-        "items": [{"id": i.id, "enabled": ok, "reason": None if ok else i.reason} for i, ok in items_state],
+        "items": [{"id": i.id, "enabled": ok, "reason": reasons[i.id]} for i, ok in items_state],
     }
     return view, value, fallback
+
+
+def _requested_set(opt, requested, ignored):
+    """A checkbox choice as a list of ids (a JSON list, or the URL's comma-separated form), or None."""
+    if isinstance(requested, str):
+        requested = [part for part in requested.split(",") if part]
+    if isinstance(requested, list) and len(requested) > MAX_SET:
+        ignored.append({"key": opt.id, "value": _shown(requested), "reason": f"{opt.title}: too many choices"})
+        return None
+    if isinstance(requested, list) and all(isinstance(part, str) for part in requested):
+        return requested
+    ignored.append({"key": opt.id, "value": _shown(requested), "reason": f"{opt.title} takes a list of choices"})
+    return None
+
+
+
+def _checkbox(spec, opt, requested, visible, lookup, values, ignored):
+    """A set of items: the reader's, else the defaults; required items always in, disabled ones never."""
+    reasons = {item.id: _disabled_reason(spec, opt, item, lookup, values) for item in opt.items}
+    required = {item.id for item in opt.items if reasons[item.id] is None and _holds(item.required, lookup)}
+    defaults = {item.id for item in opt.items if reasons[item.id] is None and _holds(item.default, lookup)}
+    chosen = defaults | required
+    wanted = _requested_set(opt, requested, ignored) if requested is not None else None
+    if wanted is not None:
+        chosen = set(required)
+        for item_id in dict.fromkeys(wanted):
+            item = opt.item(item_id)
+            if item is None:
+                ignored.append({"key": opt.id, "value": _shown(item_id), "reason": f"no such choice for {opt.title}"})
+            elif not visible:
+                ignored.append({"key": opt.id, "value": item_id, "reason": f"{opt.title} does not apply to the other choices"})
+            elif reasons[item_id] is not None:
+                ignored.append({"key": opt.id, "value": item_id, "reason": f"{item.label} is unavailable: {reasons[item_id]}"})
+            else:
+                chosen.add(item_id)
+        for item in opt.items:
+            if visible and item.id in required and item.id not in wanted:
+                ignored.append({"key": opt.id, "value": f"-{item.id}",
+                                "reason": f"{item.label} cannot be turned off: {item.reason}"})
+    order = [item.id for item in opt.items]
+    value = tuple(i for i in order if i in chosen)
+    view = {
+        "id": opt.id, "kind": "checkbox", "value": list(value),
+        # A required item is checked and cannot be unchecked: shown as not changeable, with its reason.
+        "items": [{"id": i.id, "enabled": reasons[i.id] is None and i.id not in required,
+                   "reason": reasons[i.id] if reasons[i.id] is not None else (i.reason if i.id in required else None),
+                   "required": _holds(i.required, lookup)} for i in opt.items],
+    }
+    return view, value, tuple(i for i in order if i in defaults | required)
 
 
 def _field(opt, requested, visible, ignored):

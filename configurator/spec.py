@@ -13,6 +13,7 @@ from typing import Any
 
 from . import conditions, derived, outputs
 from .errors import SpecError
+from .tables import parse_table
 
 ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
 # Item ids may also start with a digit and contain dots (`0.8b`, `120b`): they only ever
@@ -29,6 +30,7 @@ HOME = "~/"
 ENV_PLACES = ("own-line", "program-line")
 MAX_INDENT = 8
 FIELD_KINDS = ("text", "integer")
+CHOICE_KINDS = ("radio", "checkbox")
 NOTE_LEVELS = ("info", "tip", "warning")
 
 
@@ -37,17 +39,18 @@ class Item:
     id: str
     label: str
     subtitle: str | None
-    default: bool
+    default: Any  # False, True or a condition (a default that depends on other choices)
     disabled: Any  # None (never), True (always) or a condition
-    reason: str | None
+    reason: str | None  # why it is disabled, or (checkboxes) why it is required
     facts: dict
+    required: Any = None  # checkboxes: None, True or a condition; a required item stays checked
 
 
 @dataclass(frozen=True)
 class Option:
     id: str
     title: str
-    kind: str  # "radio" | "text" | "integer"
+    kind: str  # "radio" | "checkbox" | "text" | "integer"
     when: Any  # condition or None
     help: str | None
     items: tuple = ()
@@ -101,6 +104,9 @@ class Spec:
     source: str
     by_id: dict = field(repr=False, default_factory=dict)
     layout: Layout = Layout()
+    tables: dict = field(repr=False, default_factory=dict)  # table id → Table
+    # option id → tables whose missing cells disable that option's items (their last key)
+    limited_by: dict = field(repr=False, default_factory=dict)
     values: tuple = ()  # derived.Value, in order
     outputs: tuple = ()  # outputs.Output
     programs: tuple = ()  # ((condition, words), ...): the first that holds replaces `program`
@@ -117,15 +123,17 @@ class Command:
 
 class _Names:
     """Which references a template, condition or calc may use: options (and their facts),
-    then the derived values defined so far."""
+    table columns, then the derived values defined so far."""
 
-    def __init__(self, by_id):
-        self.by_id, self.values = by_id, set()
+    def __init__(self, by_id, tables):
+        self.by_id, self.tables, self.values = by_id, tables, set()
 
     def __call__(self, name, fact=None):
+        if name in self.tables:
+            return fact in self.tables[name].columns
         opt = self.by_id.get(name)
         if opt is not None:
-            return fact is None or (opt.kind == "radio" and fact in opt.items[0].facts)
+            return fact is None and opt.kind != "checkbox" or (opt.kind == "radio" and fact in opt.items[0].facts)
         return fact is None and name in self.values
 
     def add(self, name):
@@ -174,7 +182,7 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate a spec dict and return the immutable Spec. Raises SpecError."""
     c = _Checker(source)
     c.keys(data, "spec", ("name", "title", "model", "options", "command"),
-           ("engine", "notes", "description", "values", "outputs"))
+           ("engine", "notes", "description", "tables", "values", "outputs"))
     name = data["name"]
     if not isinstance(name, str) or not SPEC_NAME.match(name):
         c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
@@ -190,14 +198,31 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         if opt.id in by_id or opt.id == "model":
             c.fail(f"options.{opt.id}", "duplicate option id" if opt.id in by_id else "'model' is reserved")
         by_id[opt.id] = opt
+    tables = _tables(c, data.get("tables", []), by_id)
+    limited_by = {}
+    for table in tables.values():
+        if table.unavailable is not None:
+            limited_by.setdefault(table.keys[-1], []).append(table)
 
-    # Conditions may only name known options, items and facts.
-    names = _Names(by_id)
+    def needs_of(cond):
+        """Options a condition reads; a table reads its keys."""
+        out = set()
+        for r in conditions.refs(cond):
+            out |= set(tables[r.option].keys) if r.option in tables else {r.option}
+        return out
+
+    # Conditions may only name known options, items, facts, table columns and derived values.
+    names = _Names(by_id, tables)
 
     def check_cond(cond, where):
         if cond is None:
             return
         for m in conditions.matches(cond):
+            if m.ref.option in tables:
+                if m.ref.fact not in tables[m.ref.option].columns:
+                    c.fail(where, f"table '{m.ref.option}' has no column {m.ref.fact!r} "
+                                  f"(use {m.ref.option}.<column>: {', '.join(tables[m.ref.option].columns)})")
+                continue
             opt = by_id.get(m.ref.option)
             if opt is None and m.ref.fact is None and m.ref.option in names.values:
                 continue  # a derived value: compared as it is
@@ -206,7 +231,7 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
             if m.ref.fact is not None:
                 if opt.kind != "radio" or m.ref.fact not in opt.items[0].facts:
                     c.fail(where, f"unknown fact '{m.ref.fact}' of option '{opt.id}'")
-            elif opt.kind == "radio":
+            elif opt.kind in ("radio", "checkbox"):
                 for v in m.values:
                     if v is not None and opt.item(v) is None:
                         c.fail(where, f"unknown item {v!r} of option '{opt.id}'")
@@ -215,29 +240,33 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     for opt in options:
         where = f"options.{opt.id}"
         check_cond(opt.when, f"{where}.when")
-        needs = {r.option for r in conditions.refs(opt.when)} if opt.when else set()
+        needs = needs_of(opt.when) if opt.when else set()
         for item in opt.items:
-            if isinstance(item.disabled, conditions.Combine):
-                check_cond(item.disabled, f"{where}.items.{item.id}.disabled")
-                needs |= {r.option for r in conditions.refs(item.disabled)}
+            for key in ("disabled", "default", "required"):
+                cond = getattr(item, key)
+                if isinstance(cond, conditions.Combine):
+                    check_cond(cond, f"{where}.items.{item.id}.{key}")
+                    needs |= needs_of(cond)
+        for table in limited_by.get(opt.id, ()):
+            needs |= set(table.keys[:-1])
         deps[opt.id] = needs
     order = _resolution_order(c, options, deps)
 
     values = derived.parse_values(
-        c, data.get("values", []), lambda t, w: _check_template(c, t, w, by_id, what="derived value", names=names),
-        check_cond, names)
+        c, data.get("values", []),
+        lambda t, w: _check_template(c, t, w, by_id, tables, what="derived value", names=names), check_cond, names)
 
     def parse_command(command, where):
         c.keys(command, where, ("program", "args"), ("env", "layout"))
         layout = _layout(c, command.get("layout", {}), f"{where}.layout")
-        programs, program = _programs(c, command["program"], f"{where}.program", by_id, check_cond)
+        programs, program = _programs(c, command["program"], f"{where}.program", by_id, tables, check_cond)
         rules = []
         for kind, key in (("env", "env"), ("arg", "args")):
             raw_rules = command.get(key, [])
             if not isinstance(raw_rules, list):
                 c.fail(f"{where}.{key}", "expected a list")
             for i, raw in enumerate(raw_rules):
-                rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, names)
+                rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, tables, names)
                 check_cond(rule.when, f"{rule.where}.when")
                 rules.append(rule)
         return Command(programs, program, tuple(rules), layout)
@@ -269,8 +298,9 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
         order=order, program=main.program, rules=main.rules, notes=tuple(notes),
-        source=source, by_id=by_id, layout=main.layout, values=values, outputs=spec_outputs,
+        source=source, by_id=by_id, layout=main.layout, tables=tables, values=values, outputs=spec_outputs,
         programs=main.programs,
+        limited_by={k: tuple(v) for k, v in limited_by.items()},
     )
     _check_every_state(c, spec)
     return spec
@@ -280,25 +310,34 @@ MAX_CHECKED_STATES = 4096
 
 
 def all_states(spec: Spec, unset: bool = False, limit: int | None = None):
-    """Every combination of radio items (disabled ones included), in spec order.
+    """Every combination of radio items and checkbox sets (disabled items included), in spec order.
 
-    With `unset`, each option may also be left out (no choice made). Returns None as soon
-    as there would be more than `limit` combinations, before building them all.
+    A checkbox set is a list of item ids in the spec's order. With `unset`, each option may
+    also be left out (no choice made). Returns None as soon as there would be more than
+    `limit` combinations, before building them all.
     """
     combos = [{}]
     for opt in spec.options:
-        if opt.kind != "radio":
+        if opt.kind == "radio":
+            per_option = len(opt.items) + unset
+        elif opt.kind == "checkbox":
+            per_option = 2 ** len(opt.items) + unset
+        else:
             continue
-        per_option = len(opt.items) + unset
         if limit is not None and len(combos) * per_option > limit:
             return None
-        choices = ([None] if unset else []) + [item.id for item in opt.items]
+        if opt.kind == "radio":
+            choices = [item.id for item in opt.items]
+        else:
+            ids = [item.id for item in opt.items]
+            choices = [[i for n, i in enumerate(ids) if mask >> n & 1] for mask in range(2 ** len(ids))]
+        choices = ([None] if unset else []) + choices
         combos = [c if i is None else {**c, opt.id: i} for c in combos for i in choices]
     return combos
 
 
 def _check_every_state(c, spec):
-    """In every radio state, each shown option must keep at least one choosable item."""
+    """In every state, each shown radio keeps a choosable item and no checkbox is both required and disabled."""
     from .resolve import resolve  # resolve imports this module; import late
 
     states = all_states(spec, limit=MAX_CHECKED_STATES)
@@ -309,6 +348,12 @@ def _check_every_state(c, spec):
             if view["visible"] and view["kind"] == "radio" and view["value"] is None:
                 others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
                 c.fail(f"options.{view['id']}.items", f"no item can be chosen when {others}: all are disabled")
+            if view["visible"] and view["kind"] == "checkbox":
+                for item in view["items"]:
+                    if item["required"] and item["id"] not in view["value"]:
+                        others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
+                        c.fail(f"options.{view['id']}.items.{item['id']}",
+                               f"is both required and disabled when {others}")
 
 
 def _option(c, raw, index):
@@ -317,9 +362,9 @@ def _option(c, raw, index):
         where = f"options.{raw['id']}"
     kind = raw.get("type", "radio") if isinstance(raw, dict) else None
     common = ("type", "when", "help")
-    if isinstance(raw, dict) and kind not in ("radio",) + FIELD_KINDS:
-        c.fail(f"{where}.type", f"unknown type {kind!r} (use radio, {', '.join(FIELD_KINDS)})")
-    if kind == "radio":
+    if isinstance(raw, dict) and kind not in CHOICE_KINDS + FIELD_KINDS:
+        c.fail(f"{where}.type", f"unknown type {kind!r} (use {', '.join(CHOICE_KINDS + FIELD_KINDS)})")
+    if kind in CHOICE_KINDS:
         c.keys(raw, where, ("id", "title", "items"), common)
     elif kind in FIELD_KINDS:
         c.keys(raw, where, ("id", "title"), common + ("default", "min", "max", "pattern", "placeholder"))
@@ -329,12 +374,22 @@ def _option(c, raw, index):
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
     title = c.text(raw["title"], f"{where}.title")
     help_text = c.text(raw.get("help"), f"{where}.help", optional=True)
-    if kind == "radio":
-        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where))
+    if kind in CHOICE_KINDS:
+        return Option(opt_id, title, kind, when, help_text, items=_items(c, raw["items"], where, kind))
     return _field(c, raw, where, opt_id, title, kind, when, help_text)
 
 
-def _items(c, raw_items, where):
+def _flag(c, raw, key, here):
+    """False/True, or a condition (parsed)."""
+    value = raw.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, dict):
+        c.fail(f"{here}.{key}", "expected true or false, or a condition")
+    return conditions.parse(value, f"{here}.{key}", c.fail)
+
+
+def _items(c, raw_items, where, kind):
     if not isinstance(raw_items, list) or not raw_items:
         c.fail(f"{where}.items", "expected a non-empty list of items")
     items, seen = [], set()
@@ -342,24 +397,24 @@ def _items(c, raw_items, where):
         here = f"{where}.items[{i}]"
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             here = f"{where}.items.{raw['id']}"
-        c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason", "facts"))
+        extra = ("facts",) if kind == "radio" else ("required",)
+        c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason") + extra)
         item_id = c.item_ident(raw["id"], f"{here}.id")
         if item_id in seen:
             c.fail(here, "duplicate item id")
         seen.add(item_id)
-        default = raw.get("default", False)
-        if not isinstance(default, bool):
-            c.fail(f"{here}.default", "expected true or false")
-        disabled = raw.get("disabled", False)
-        if disabled is False:
-            disabled = None
-        elif disabled is not True:
-            disabled = conditions.parse(disabled, f"{here}.disabled", c.fail)
+        default = _flag(c, raw, "default", here)
+        disabled = _flag(c, raw, "disabled", here) or None
+        required = _flag(c, raw, "required", here) or None
         reason = c.text(raw.get("reason"), f"{here}.reason", optional=True)
         if disabled is not None and reason is None:
             c.fail(f"{here}.reason", "an item that can be disabled needs a reason readers can see")
-        if disabled is True and default:
+        if required is not None and reason is None:
+            c.fail(f"{here}.reason", "a required item needs a reason readers can see")
+        if disabled is True and default is not False:
             c.fail(f"{here}.default", "the default item is always disabled")
+        if disabled is True and required is not None:
+            c.fail(f"{here}.required", "the item is always disabled")
         facts = raw.get("facts", {})
         if not isinstance(facts, dict) or not all(isinstance(v, conditions.SCALARS) for v in facts.values()):
             c.fail(f"{here}.facts", "expected a mapping of names to plain values")
@@ -368,14 +423,14 @@ def _items(c, raw_items, where):
                 c.fail(f"{here}.facts", f"bad fact name {fact!r}")
         items.append(Item(item_id, c.text(raw["label"], f"{here}.label"),
                           c.text(raw.get("subtitle"), f"{here}.subtitle", optional=True),
-                          default, disabled, reason, dict(facts)))
+                          default, disabled, reason, dict(facts), required))
     # Every item states the same facts, so a condition can't silently miss one.
     names = set(items[0].facts)
     for item in items[1:]:
         if set(item.facts) != names:
             odd = sorted(names ^ set(item.facts))[0]
             c.fail(f"{where}.items.{item.id}.facts", f"fact '{odd}' must be given for every item or none")
-    if all(item.disabled is True for item in items):
+    if kind == "radio" and all(item.disabled is True for item in items):
         c.fail(f"{where}.items", "no item can ever be chosen: all are disabled")
     return tuple(items)
 
@@ -410,13 +465,13 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text):
     return opt
 
 
-def _programs(c, raw, where, by_id, check_cond):
+def _programs(c, raw, where, by_id, tables, check_cond):
     """`program: sglang serve`, or alternatives `[{when: …, text: …}, …, {text: …}]` (the
     last one without `when`, so some program always applies)."""
     def words(text, here):
         out = tuple(c.text(text, here).split())
         for word in out:
-            _check_template(c, word, here, by_id, what="program word")
+            _check_template(c, word, here, by_id, tables, what="program word")
             _check_program_refs(c, word, by_id, here)
         return out
 
@@ -436,7 +491,7 @@ def _programs(c, raw, where, by_id, check_cond):
     return tuple(alts[:-1]), alts[-1][1]
 
 
-def _rule(c, kind, raw, where, by_id, names):
+def _rule(c, kind, raw, where, by_id, tables, names=None):
     if kind == "env":
         c.keys(raw, where, ("name", "value"), ("when", "why"))
         name = raw["name"]
@@ -454,7 +509,7 @@ def _rule(c, kind, raw, where, by_id, names):
         if type(value) in (int, float):
             value = str(value)
         value = c.text(value, f"{where}.value")
-        _check_template(c, value, f"{where}.value", by_id, names=names)
+        _check_template(c, value, f"{where}.value", by_id, tables, names=names)
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
     same_line = raw.get("same-line", False)
     if not isinstance(same_line, bool):
@@ -473,14 +528,26 @@ def _layout(c, raw, where="command.layout"):
     return Layout(indent, env)
 
 
+def _tables(c, raw, by_id):
+    if not isinstance(raw, list):
+        c.fail("tables", "expected a list")
+    tables = {}
+    for i, entry in enumerate(raw):
+        table = parse_table(c, entry, i, by_id, c.ident)
+        if table.id in tables or table.id in by_id or table.id == "model":
+            c.fail(f"tables.{table.id}.id", "the id is already used by another table or an option")
+        tables[table.id] = table
+    return tables
+
+
 def _check_program_refs(c, word, by_id, where="command.program"):
     """A program word must always have a value: {model}, or an option that is always shown
     and always has a choosable item."""
     for _, ref, _, _ in template_refs(word):
         if ref is None or ref == "model":
             continue
-        opt = by_id[ref.partition(".")[0]]
-        if opt.kind != "radio" or opt.when is not None or all(i.disabled is not None for i in opt.items):
+        opt = by_id.get(ref.partition(".")[0])
+        if opt is None or opt.kind != "radio" or opt.when is not None or all(i.disabled is not None for i in opt.items):
             c.fail(where, f"placeholder {{{ref}}} may have no value; a program word can use "
                                       "{model} or an option that is always shown and has an item that is never disabled")
 
@@ -495,7 +562,7 @@ def split_home(template):
     return (HOME, template[len(HOME):]) if template.startswith(HOME) else ("", template)
 
 
-def _check_template(c, template, where, by_id, what="value", names=None):
+def _check_template(c, template, where, by_id, tables, what="value", names=None):
     try:
         parts = template_refs(split_home(template)[1])
     except ValueError as exc:
@@ -515,6 +582,11 @@ def _check_template(c, template, where, by_id, what="value", names=None):
         if ref == "model":
             continue
         option, _, fact = ref.partition(".")
+        if option in tables:
+            if fact not in tables[option].columns:
+                c.fail(where, f"bad placeholder {{{ref}}}: table '{option}' has columns "
+                              + ", ".join(f"{{{option}.{col}}}" for col in tables[option].columns))
+            continue
         opt = by_id.get(option)
         if opt is None and not fact and names is not None and option in names.values:
             continue  # a derived value
@@ -522,6 +594,9 @@ def _check_template(c, template, where, by_id, what="value", names=None):
             c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
         if fact and (opt.kind != "radio" or fact not in opt.items[0].facts):
             c.fail(where, f"bad placeholder {{{ref}}}: option '{option}' has no fact '{fact}'")
+        if opt.kind == "checkbox":
+            c.fail(where, f"bad placeholder {{{ref}}}: a checkbox option has no single value; "
+                          f"use a rule with `when: {{{option}: <item>}}` per item")
 
 
 def _resolution_order(c, options, deps):

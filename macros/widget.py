@@ -63,14 +63,15 @@ def render_configurator(name: str) -> str:
 def static_views(spec):
     """{"keys": {"item|item|…": n}, "views": [compact view], "texts": [...]} or None if too big.
 
-    A key lists, per radio option, the reader's explicit choice or "" for none. Keys cover
-    every combination (disabled and hidden items too), so the page can look up the effect of
-    any click without knowing any rule.
+    A key lists, per choice option (radio or checkbox, in "radios"), the reader's explicit
+    choice or "" for none; a checkbox set is "[id,id]" in the spec's item order ("[]": all
+    unchecked). Keys cover every combination (disabled and hidden items too), so the page can
+    look up the effect of any click without knowing any rule.
     """
     combos = configurator.all_states(spec, unset=True, limit=MAX_STATIC_STATES)
     if combos is None:
         return None
-    radios = [o for o in spec.options if o.kind == "radio"]
+    radios = [o for o in spec.options if o.kind in ("radio", "checkbox")]
     texts, text_ids, views, view_ids, keys = [], {}, [], {}, {}
 
     def text_id(text):
@@ -85,9 +86,16 @@ def static_views(spec):
         if encoded not in view_ids:
             view_ids[encoded] = len(views)
             views.append(compact)
-        keys["|".join(choices.get(o.id, "") for o in radios)] = view_ids[encoded]
+        keys["|".join(key_part(choices.get(o.id)) for o in radios)] = view_ids[encoded]
     table = {"radios": [o.id for o in radios], "keys": keys, "views": views, "texts": texts}
     return table if len(json.dumps(table)) <= MAX_STATIC_BYTES else None
+
+
+def key_part(choice):
+    """One option's part of a table key (the page builds the same string)."""
+    if choice is None:
+        return ""
+    return "[" + ",".join(choice) + "]" if isinstance(choice, list) else choice
 
 
 def _compact(view, text_id):

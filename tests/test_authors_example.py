@@ -40,3 +40,38 @@ def test_guide_example_behaves_as_described():
         "  --max-model-len 131072"
     )
     assert view["notes"] == [{"level": "warning", "text": "Speculative decoding is not offered on AMD."}]
+
+
+def construct_blocks():
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index("## More constructs"):text.index("## Reproduce a published generator")]
+    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+
+
+def test_construct_examples_work_as_described():
+    layout, strategy, defaults, tables = construct_blocks()
+    options = [
+        {"id": "hardware", "title": "Hardware", "items": [
+            {"id": "h200", "label": "H200", "facts": {"vendor": "nvidia"}},
+            {"id": "b200", "label": "B200", "facts": {"vendor": "nvidia"}},
+            {"id": "mi300x", "label": "MI300X", "facts": {"vendor": "amd"}}]},
+        {"id": "size", "title": "Size", "items": [{"id": i, "label": i} for i in ("e2b", "e4b", "31b", "26b-a4b")]},
+        strategy[0],
+        {"id": "quant", "title": "Quantization", "items": defaults},
+    ]
+    base = {"name": "guide", "title": "Guide", "model": "org/m", "options": options}
+    spec = configurator.load_spec({**base, "command": layout["command"]}, source="docs/authors.md")
+    assert configurator.resolve(spec)["command"] == (
+        "docker run -d --gpus all \\\n--ipc=host -p 8000:8000 \\\n-v ~/.cache/huggingface:/root/.cache/huggingface")
+    spec = configurator.load_spec({**base, **tables, "command": {"program": "serve", **tables["command"]}},
+                                  source="docs/authors.md")
+    view = configurator.resolve(spec, {"size": "31b", "hardware": "h200"})
+    assert view["command"] == "serve \\\n  --tp 2 \\\n  --mem-fraction-static 0.85"
+    assert view["state"]["quant"] == "fp8" and view["state"]["strategy"] == ["tp"]
+    assert configurator.resolve(spec, {"size": "31b", "hardware": "mi300x"})["state"]["quant"] == "bf16"
+    assert configurator.resolve(spec, {"hardware": "b200"})["state"]["quant"] == "nvfp4"
+    refused = configurator.resolve(spec, {"size": "e2b", "hardware": "mi300x", "strategy": "dp,mtp"})
+    assert [e["reason"] for e in refused["ignored"]] == [
+        "MI300X is unavailable: MI300X is offered for the 31B and 26B-A4B variants only.",
+        "TP cannot be turned off: Tensor parallelism is always used."]
+    assert refused["state"]["strategy"] == ["tp", "dp", "mtp"]  # back on H200, MTP is allowed

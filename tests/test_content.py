@@ -198,16 +198,157 @@ SEEDS_DIR = os.environ.get("SERVEBOOK_SEEDS_DIR") or str(
     Path(__file__).resolve().parent.parent.parent / "shared" / "seeds")
 
 
+SEEDED = [s for s in SNIPPETS if s["source"].get("seed")]
+
+
 @pytest.mark.skipif(not SEEDS_DIR or not Path(SEEDS_DIR).is_dir(),
                     reason="seed documents not found (../shared/seeds or SERVEBOOK_SEEDS_DIR)")
-@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s["id"] for s in SNIPPETS])
+@pytest.mark.parametrize("snippet", SEEDED, ids=[s["id"] for s in SEEDED])
 def test_snippet_matches_seed_source(snippet):
-    """Optional: each snippet (with reconstruction undone) occurs verbatim in some seed."""
+    """Optional: each snippet from a seed (reconstruction undone) occurs verbatim in that seed."""
     text = snippet["text"]
     if snippet["reconstructed"]:
         text = "\n".join(line[2:] if line.startswith("  ") else line for line in text.split("\n"))
-    seeds = [p.read_text("utf-8") for p in sorted(Path(SEEDS_DIR).glob("*.txt"))]
-    assert any(text in seed for seed in seeds), snippet["id"]
+    seeds = list(Path(SEEDS_DIR).glob(f"{snippet['source']['seed']}_*.txt"))
+    assert len(seeds) == 1, f"{snippet['id']}: seed {snippet['source']['seed']} not found"
+    assert text in seeds[0].read_text("utf-8"), snippet["id"]
+
+
+def test_every_snippet_names_its_source():
+    for s in SNIPPETS:
+        source = s["source"]
+        assert source.get("title") and source.get("section"), s["id"]
+        assert re.match(r"^https://[^\s]+$", source.get("url") or ""), f"{s['id']}: no public url"
+
+
+# -- every command block on a model page is accounted for -----------------------------------
+COMMAND_LANGUAGES = {"bash", "shell", "sh", "console", "zsh"}
+OWN_CLASS = "sb-own"  # a block the site wrote itself: ```{ .shell .sb-own }, engine-checked
+
+
+class CommandBlocks(HTMLParser):
+    """Shell-language <pre> blocks outside configurators: (text, marked as the site's own)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, bool]] = []
+        self._stack: list[tuple[str, set[str], bool]] = []  # tag, classes, in a configurator
+        self._text: list[str] | None = None
+        self._own = False
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID_TAGS:
+            return
+        a = dict(attrs)
+        classes = set((a.get("class") or "").split())
+        inside = bool(self._stack and self._stack[-1][2]) or "data-configurator" in a
+        self._stack.append((tag, classes, inside))
+        if tag == "pre" and self._text is None and not inside:
+            ancestors = set().union(*(c for _, c, _ in self._stack))
+            langs = {c.removeprefix("language-") for c in ancestors if c.startswith("language-")}
+            if langs & COMMAND_LANGUAGES:
+                self._text, self._own, self._depth = [], OWN_CLASS in ancestors, len(self._stack)
+
+    def handle_endtag(self, tag):
+        if tag in VOID_TAGS:
+            return
+        while self._stack:
+            depth = len(self._stack)
+            top = self._stack.pop()[0]
+            if top == "pre" and self._text is not None and depth == self._depth:
+                text = "".join(self._text)
+                self.blocks.append((text[:-1] if text.endswith("\n") else text, self._own))
+                self._text = None
+            if top == tag:
+                break
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+MODEL_PAGES = sorted(p for p in HEADINGS if p.startswith("models/"))
+
+
+def command_blocks(built_site, page):
+    parser = CommandBlocks()
+    parser.feed(html_path(built_site, page).read_text("utf-8"))
+    parser.close()
+    return parser.blocks
+
+
+@pytest.mark.parametrize("page", MODEL_PAGES)
+def test_every_command_block_is_sourced_or_own(built_site, page):
+    """A command block is either byte-identical to a snippet listed for the page (with its
+    source) or marked as the site's own (then tests/test_commands_engines.py checks it)."""
+    listed = {s["text"] for s in SNIPPETS if s["page"] == page}
+    blocks = command_blocks(built_site, page)
+    stray = [text for text, own in blocks if not own and text not in listed]
+    assert not stray, f"{page}: command blocks with no listed source:\n" + "\n---\n".join(stray)
+
+
+def test_command_block_finder_sees_the_deploy_page(built_site):
+    """Guards the test above against finding nothing: the deploy page's listed blocks are seen."""
+    texts = [text for text, _ in command_blocks(built_site, "models/kimi-k2.7-code/deploy.md")]
+    assert "docker pull lmsysorg/sglang:latest" in texts
+    assert all(s["text"] in texts for s in SNIPPETS if s["page"].endswith("deploy.md"))
+
+
+# -- the site speaks to the reader, not about itself ----------------------------------------
+BANNED_PHRASES = ["our copy", "our notes", "these requests are ours", "we computed", "our own",
+                  "our calculation", "we use", "we ran", "our interpretation", "our sources",
+                  "we draw on", "servebook notes"]
+FIRST_PERSON = re.compile(r"\b(we|our|ours|we've|we're|ourselves)\b", re.IGNORECASE)
+
+
+class ProseText(HTMLParser):
+    """Visible prose of the page's article: no code, no scripts."""
+
+    SKIP = {"pre", "code", "script", "style", "svg"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+        self._article = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "article":
+            self._article += 1
+        elif tag in self.SKIP:
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "article":
+            self._article -= 1
+        elif tag in self.SKIP:
+            self._skip = max(self._skip - 1, 0)
+
+    def handle_data(self, data):
+        if self._article and not self._skip:
+            self.parts.append(data)
+
+
+@pytest.mark.parametrize("page", sorted(HEADINGS))
+def test_no_editorial_first_person(built_site, page):
+    parser = ProseText()
+    parser.feed(html_path(built_site, page).read_text("utf-8"))
+    prose = " ".join(" ".join(parser.parts).split())
+    assert prose, f"{page}: no article text found"
+    unquoted = re.sub(r'"[^"]*"|“[^”]*”', " ", prose)  # quoting a source (or a rule) is fine
+    lowered = unquoted.lower()
+    assert not [p for p in BANNED_PHRASES if re.search(rf"\b{re.escape(p)}\b", lowered)], page
+    hits = [m.group(0) for m in FIRST_PERSON.finditer(unquoted)]
+    if page == "authors.md":
+        return  # the authors' guide addresses contributors; only the phrases above apply
+    assert not hits, f"{page}: first-person words {hits}"
+
+
+def test_first_person_check_catches_the_old_wording():
+    assert FIRST_PERSON.search("These requests are ours, not from a source")
+    assert not FIRST_PERSON.search("Write it in your own words")
 
 
 # -- headings and tabs ----------------------------------------------------------------------

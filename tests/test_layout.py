@@ -168,6 +168,7 @@ def test_item_ids_may_start_with_a_digit_and_contain_dots():
 def error_of(data):
     with pytest.raises(SpecError) as err:
         load_spec(data, source="specs/x.yaml")
+    assert str(err.value) == f"specs/x.yaml: {err.value.where}: {err.value.problem}"
     return err.value.where, err.value.problem
 
 

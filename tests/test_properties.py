@@ -3,6 +3,7 @@
 import json
 import math
 import shlex
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,40 @@ from macros.specs import load_spec_file, spec_path
 KIMI, KIMI_DATA = load_spec_file(spec_path("kimi-k2.7-code"))
 DEMO, DEMO_DATA = load_spec_file(spec_path("demo-moe"))
 SPECS = {"kimi": (KIMI, KIMI_DATA), "demo": (DEMO, DEMO_DATA)}
+# Checkboxes, tables, dependent defaults and other layouts: the cookbook specs and an inline one.
+TEST_SPECS = Path(__file__).resolve().parent / "specs"
+for _name in ("gemma-4", "deepseek-v3.1", "minimax-m2.7"):
+    SPECS[_name] = load_spec_file(TEST_SPECS / f"{_name}.yaml")
+MIXED_DATA = {
+    "name": "mixed", "title": "Mixed constructs", "model": "org/model",
+    "options": [
+        {"id": "hw", "title": "Hardware", "items": [
+            {"id": "h100", "label": "H100", "facts": {"vendor": "nvidia"}},
+            {"id": "mi300x", "label": "MI300X", "facts": {"vendor": "amd"}},
+            {"id": "0.5x", "label": "Tiny", "facts": {"vendor": "nvidia"}}]},
+        {"id": "size", "title": "Size", "items": [
+            {"id": "8b", "label": "8B", "default": {"hw.vendor": "nvidia"}},
+            {"id": "120b", "label": "120B", "default": True}]},
+        {"id": "extras", "title": "Extras", "type": "checkbox", "when": {"not": {"hw": "0.5x"}}, "items": [
+            {"id": "tp", "label": "TP", "required": {"size": "120b"}, "reason": "120B needs TP.", "default": True},
+            {"id": "ep", "label": "EP", "default": {"hw.vendor": "amd"}},
+            {"id": "mtp", "label": "MTP", "disabled": {"hw.vendor": "amd"}, "reason": "Not on AMD."}]},
+        {"id": "name", "title": "Name", "type": "text", "pattern": "[a-z]+"},
+    ],
+    "tables": [{"id": "fit", "keys": ["hw", "size"], "columns": ["tp", "mem"],
+                "unavailable": "The tiny GPU only runs 8B.",
+                "rows": [[["h100", "mi300x"], ["8b", "120b"], 8, "0.9"], ["0.5x", "8b", 1, "0.5"]]}],
+    "command": {
+        "layout": {"indent": 0, "env": "program-line"}, "program": "serve {model}",
+        "env": [{"name": "AITER", "value": "1", "when": {"hw.vendor": "amd"}}],
+        "args": [{"flag": "--tp", "value": "{fit.tp}", "when": {"extras": "tp"}, "same-line": True},
+                 {"flag": "--ep", "when": {"extras": "ep"}},
+                 {"flag": "--mtp", "when": {"extras": "mtp"}, "same-line": True},
+                 {"flag": "--mem", "value": "{fit.mem}"},
+                 {"flag": "-v", "value": "~/cache/{name}"}],
+    },
+}
+SPECS["mixed"] = (load_spec(MIXED_DATA, source="mixed (inline)"), MIXED_DATA)
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -96,13 +131,19 @@ ANY_CHOICES = {name: any_choices(spec) for name, (spec, _) in SPECS.items()}
 SIMPLE_MAPS = {
     name: st.dictionaries(
         st.sampled_from(option_ids(spec)) | st.text(max_size=10),
-        st.sampled_from(item_ids(spec)) | st.text(max_size=30) | st.integers(-10**6, 10**6),
+        st.sampled_from(item_ids(spec)) | st.text(max_size=30) | st.integers(-10**6, 10**6)
+        | st.lists(st.sampled_from(item_ids(spec)), max_size=4),
         max_size=6,
     )
     for name, (spec, _) in SPECS.items()
 }
+def pick(opt):
+    ids = [i.id for i in opt.items]
+    return st.sampled_from(ids) if opt.kind == "radio" else st.lists(st.sampled_from(ids), unique=True)
+
+
 RADIO_PICKS = {
-    name: st.fixed_dictionaries({o.id: st.sampled_from([i.id for i in o.items]) for o in spec.options if o.kind == "radio"})
+    name: st.fixed_dictionaries({o.id: pick(o) for o in spec.options if o.items})
     for name, (spec, _) in SPECS.items()
 }
 
@@ -115,7 +156,21 @@ def check_view(spec, view):
     assert not view["command"].endswith("\n")
     # Every chosen radio value is an enabled item; hidden options stay out of state and query.
     for opt in view["options"]:
-        if opt["kind"] == "radio":
+        if opt["kind"] == "checkbox":
+            # Checked: only enabled or required items, in the spec's order; required ones always.
+            items = {i["id"]: i for i in opt["items"]}
+            order = [i["id"] for i in opt["items"]]
+            assert opt["value"] == sorted(opt["value"], key=order.index)
+            for item_id in opt["value"]:
+                assert items[item_id]["enabled"] or items[item_id]["required"]
+            for i in opt["items"]:
+                if i["required"]:  # never also disabled: rejected when the spec loads
+                    assert i["id"] in opt["value"]
+            if opt["visible"]:
+                assert view["state"][opt["id"]] == opt["value"]
+                if opt["id"] in view["query"]:
+                    assert view["query"][opt["id"]] == ",".join(opt["value"])
+        elif opt["kind"] == "radio":
             enabled = {i["id"] for i in opt["items"] if i["enabled"]}
             assert opt["value"] in enabled
             for i in opt["items"]:
@@ -133,7 +188,9 @@ def check_view(spec, view):
         if not opt["visible"]:
             assert opt["id"] not in view["state"]
             assert opt["id"] not in view["query"]
-    assert set(view["query"].items()) <= set(view["state"].items())
+    for key, value in view["query"].items():
+        state = view["state"][key]
+        assert value == (",".join(state) if isinstance(state, list) else state)
     for entry in view["ignored"]:
         assert set(entry) == {"key", "value", "reason"}
         assert all(isinstance(v, str) for v in entry.values())
@@ -176,6 +233,14 @@ def test_valid_radio_choices_are_honoured_when_enabled(name, data):
     view = resolve(spec, choices)
     check_view(spec, view)
     for opt in view["options"]:
+        if opt["kind"] == "checkbox":
+            items = {i["id"]: i for i in opt["items"]}
+            for wanted in choices[opt["id"]]:
+                if opt["visible"] and items[wanted]["enabled"]:
+                    assert wanted in opt["value"]
+                elif not (opt["visible"] and items[wanted]["required"] and wanted in opt["value"]):
+                    assert any(e["key"] == opt["id"] and e["value"] == wanted for e in view["ignored"])
+            continue
         if opt["kind"] != "radio":
             continue
         wanted = choices[opt["id"]]

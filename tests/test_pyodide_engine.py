@@ -103,3 +103,22 @@ def test_demo_spec_with_fields_matches_cpython(tmp_path, shipped_runtime):
     choices += ["not json", "[]", "null"]
     request = {"spec": spec, "choices": choices}
     assert_same_views(request, run_harness(tmp_path, request, "--runtime", str(shipped_runtime)))
+
+
+def test_checkboxes_tables_and_layouts_match_cpython(tmp_path, shipped_runtime):
+    """demo-dense (checkbox group, dependent defaults, a table, same-line layout) in every
+    explicit-choice state the page can send, and the cookbook specs with garbage checkbox input."""
+    from configurator import all_states
+    from macros.specs import load_spec_file
+
+    requests = []
+    for path in (ROOT / "configurator" / "specs" / "demo-dense.yaml", ROOT / "tests" / "specs" / "deepseek-v3.1.yaml",
+                 ROOT / "tests" / "specs" / "gemma-4.yaml"):
+        spec, data = load_spec_file(path)
+        choices = [json.dumps(c) for c in all_states(spec, unset=path.stem == "demo-dense")]
+        choices += [json.dumps(c) for c in ({"features": "mtp,zzz,tp"}, {"strategy": ""}, {"strategy": [1, None]},
+                                            {"strategy": "dp,dp"}, {"size": "120b", "platform": "mi300x"})]
+        requests.append({"spec": json.dumps(data), "choices": choices})
+    assert len(requests[0]["choices"]) == 4 * 4 * 4 * 9 + 5
+    for request in requests:
+        assert_same_views(request, run_harness(tmp_path, request, "--runtime", str(shipped_runtime)))

@@ -120,3 +120,54 @@ def test_inline_code_in_notes_is_escaped_markup():
     assert str(widget.inline_code("<script>")) == "&lt;script&gt;"
     markup = widget.render_configurator("kimi-k2.7-code")
     assert "add <code>--context-length 128000</code> (the model supports" in markup
+
+
+# --- checkbox groups (demo-dense) -------------------------------------------------------------
+
+DENSE, _ = load_spec_file(spec_path("demo-dense"))
+
+
+def test_checkbox_sets_have_precomputed_views_under_their_key_form():
+    table = widget.static_views(DENSE)
+    choice_options = [o for o in DENSE.options if o.items]
+    assert table["radios"] == [o.id for o in choice_options]  # radios and checkbox groups
+    domains = []
+    for opt in choice_options:
+        if opt.kind == "checkbox":
+            ids = [i.id for i in opt.items]
+            subsets = [[i for i in ids if (mask >> ids.index(i)) & 1] for mask in range(2 ** len(ids))]
+            domains.append([None, *subsets])
+        else:
+            domains.append([None, *(i.id for i in opt.items)])
+    combos = list(itertools.product(*domains))
+    assert len(table["keys"]) == len(combos) == 4 * 4 * 4 * 9
+    for values in combos:
+        key = "|".join("" if v is None else "[" + ",".join(v) + "]" if isinstance(v, list) else v for v in values)
+        choices = {o.id: v for o, v in zip(choice_options, values) if v is not None}
+        view = configurator.resolve(DENSE, choices)
+        compact = table["views"][table["keys"][key]]
+        assert compact["command"] == view["command"], choices
+        assert compact["state"] == view["state"] and compact["query"] == view["query"]
+        for (opt_id, visible, value, disabled), opt in zip(compact["options"], view["options"]):
+            assert (opt_id, visible, value) == (opt["id"], opt["visible"], opt["value"])
+            assert {k: table["texts"][v] for k, v in disabled.items()} == \
+                {i["id"]: i["reason"] for i in opt.get("items", []) if not i["enabled"]}
+    # An explicitly empty set and "no choice" are different keys with different views.
+    empty = table["views"][table["keys"]["|||[]"]]
+    unset = table["views"][table["keys"]["|||"]]
+    assert "--tp" in unset["command"] and "--tp" not in empty["command"]
+
+
+def test_checkbox_group_renders_native_checkboxes_with_reasons():
+    markup = widget.render_configurator("demo-dense")
+    tags = parse(markup)
+    boxes = [a for t, a in tags if t == "input" and a.get("type") == "checkbox"]
+    assert [(b["data-option"], b["value"]) for b in boxes] == [("features", "tp"), ("features", "dp-attention"), ("features", "mtp")]
+    assert [b["value"] for b in boxes if "checked" in b] == configurator.resolve(DENSE)["state"]["features"] == ["tp"]
+    assert not any("disabled" in b for b in boxes)  # on H100 with 8B every feature can be changed
+    assert len({b["name"] for b in boxes}) == 1
+    legends = re.findall(r"<legend>(.*?)</legend>", markup)
+    assert legends == [o.title for o in DENSE.options]
+    assert '<fieldset class="sb-option" data-option-group="features"' in markup
+    command = re.search(r"<code [^>]*data-command[^>]*>(.*?)</code>", markup, re.S).group(1)
+    assert html.unescape(command).startswith("sglang serve --model-path example/Demo-Dense-8B \\\n  --tp 2 \\\n")

@@ -82,6 +82,10 @@ class Widget {
       const input = event.target;
       if (input.matches("input[type=radio][data-option]") && input.checked) {
         this.change(input.dataset.option, input.value);
+      } else if (input.matches("input[type=checkbox][data-option]")) {
+        // A checkbox group's choice is the set of its checked boxes, in the page's order.
+        const boxes = input.form.querySelectorAll(`input[type=checkbox][data-option="${input.dataset.option}"]`);
+        this.change(input.dataset.option, [...boxes].filter((box) => box.checked).map((box) => box.value));
       }
     });
     root.querySelector("form").addEventListener("input", (event) => {
@@ -111,7 +115,12 @@ class Widget {
     for (const option of this.specOptions) {
       if (!params.has(option.id)) continue;
       const value = params.get(option.id);
-      if (option.items === undefined || option.items.some((item) => item.id === value)) explicit[option.id] = value;
+      if (option.type === "checkbox") {
+        // URL form of a set: ids joined by commas ("" = none checked); the engine reports unknown ids.
+        const ids = value.split(",").filter(Boolean);
+        if (ids.every((id) => option.items.some((item) => item.id === id))) explicit[option.id] = ids;
+        else unknown.push({ key: option.id, value, reason: `no such choice for ${option.title}` });
+      } else if (option.items === undefined || option.items.some((item) => item.id === value)) explicit[option.id] = value;
       else unknown.push({ key: option.id, value, reason: `no such choice for ${option.title}` });
     }
     return { explicit, unknown };
@@ -137,7 +146,7 @@ class Widget {
 
   // ---- sources of views ---------------------------------------------------
   showStatic() {
-    const key = this.table.radios.map((id) => this.explicit[id] ?? "").join("|");
+    const key = this.table.radios.map((id) => keyPart(this.explicit[id])).join("|");
     const index = this.table.keys[key];
     if (index === undefined) return;
     this.render(this.expand(this.table.views[index]));
@@ -153,7 +162,7 @@ class Widget {
           enabled: !(item.id in disabled),
           reason: item.id in disabled ? text(disabled[item.id]) : null,
         }));
-        return { id, visible, value, items, kind: spec.items ? "radio" : spec.type };
+        return { id, visible, value, items, kind: spec.items ? spec.type || "radio" : spec.type };
       }),
       state: compact.state,
       query: compact.query,
@@ -203,10 +212,10 @@ class Widget {
     for (const option of view.options) {
       const group = this.root.querySelector(`[data-option-group="${option.id}"], [data-field-group="${option.id}"]`);
       group.hidden = !option.visible;
-      if (option.kind === "radio") {
+      if (option.kind === "radio" || option.kind === "checkbox") {
         for (const item of option.items) {
           const input = group.querySelector(`input[value="${item.id}"]`);
-          input.checked = item.id === option.value;
+          input.checked = option.kind === "checkbox" ? option.value.includes(item.id) : item.id === option.value;
           input.disabled = !item.enabled;
           const reason = input.closest("label").querySelector(".sb-reason");
           reason.textContent = item.reason || "";
@@ -313,6 +322,12 @@ class Widget {
   setStatus(text) {
     this.status.textContent = text;
   }
+}
+
+// A choice's part of a precomputed-table key, as macros/widget.py builds it.
+function keyPart(choice) {
+  if (choice === undefined) return "";
+  return Array.isArray(choice) ? `[${choice.join(",")}]` : choice;
 }
 
 // `backticked` spans become <code>; everything is text, never HTML (as macros/widget.py does).

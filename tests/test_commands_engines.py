@@ -1,0 +1,74 @@
+"""Engine commands on the pages are accepted by the engines' own argument parsers.
+
+Checked: every snippet in tests/data/seed_snippets.json with an "engine" field, and every
+command block the site marks as its own (class "sb-own", see tests/test_content.py).
+
+For now the check runs the real sglang 0.5.23 / vllm 0.33.0 parsers through
+../shared/tools/engines/check, and is skipped when their environments
+($HOME/.cache/servebook-engines) are absent. To switch to the standard-library checker with
+committed flag data (configurator.check), replace the one line `CHECK = ...` below.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_content import MODEL_PAGES, SNIPPETS, command_blocks
+
+ORACLE_DIR = Path(os.environ.get("ORACLE_DIR", Path.home() / ".cache" / "servebook-engines"))
+ORACLE = Path(__file__).resolve().parent.parent.parent / "shared" / "tools" / "engines" / "check"
+CHECKERS = {"sglang": "sglang_check.py", "vllm": "vllm_check.py"}
+
+
+def _check_with_oracle(engine: str, command: str) -> tuple[bool, str]:
+    """(accepted, the parser's report) for one command, `\\` continuations allowed."""
+    done = subprocess.run([str(ORACLE), CHECKERS[engine]], input=command, capture_output=True,
+                          text=True, env={**os.environ, "ORACLE_DIR": str(ORACLE_DIR)}, timeout=600)
+    return done.returncode == 0, done.stdout + done.stderr
+
+
+CHECK = _check_with_oracle  # the one line to switch, e.g. `from configurator.check import check as CHECK`
+
+needs_engines = pytest.mark.skipif(not ORACLE_DIR.is_dir() or not ORACLE.exists(),
+                                   reason=f"engine parsers not set up in {ORACLE_DIR}")
+
+
+def engine_of(command: str) -> str:
+    """Which engine an own command block is for: vLLM if it runs `vllm`, else SGLang."""
+    return "vllm" if re.search(r"(^|\s)vllm\s", command) else "sglang"
+
+
+TAGGED = [s for s in SNIPPETS if s.get("engine")]
+
+
+def test_engine_tagged_snippets_exist():
+    """Keeps the parametrized check below from silently checking nothing."""
+    assert {s["engine"] for s in TAGGED} == {"sglang", "vllm"}
+
+
+@needs_engines
+@pytest.mark.parametrize("snippet", TAGGED, ids=[s["id"] for s in TAGGED])
+def test_source_command_accepted_by_engine(snippet):
+    ok, report = CHECK(snippet["engine"], snippet["text"])
+    assert ok, f"{snippet['id']}: {report}"
+
+
+@needs_engines
+@pytest.mark.parametrize("page", MODEL_PAGES)
+def test_own_command_blocks_accepted_by_engine(built_site, page):
+    for text, own in command_blocks(built_site, page):
+        if own:
+            ok, report = CHECK(engine_of(text), text)
+            assert ok, f"{page}: the site's own command is rejected:\n{text}\n{report}"
+
+
+@needs_engines
+def test_engine_check_rejects_a_wrong_flag():
+    ok, report = CHECK("sglang", "sglang serve --model-path M --tp 8 --no-such-flag")
+    assert not ok, report
+

@@ -1,0 +1,101 @@
+"""The made-up demo-dense configurator on the Authors' guide, in headless Chromium: a checkbox
+group (required and disabled items with their reasons, its URL form), a default that follows
+another choice, and a table-driven value. Commands are checked against the engine in CPython.
+"""
+
+import pytest
+
+from browser_helpers import PAGES, Recorder, hold
+from configurator import resolve
+from macros.specs import load_spec_file, spec_path
+
+pytestmark = pytest.mark.browser
+
+SPEC, _ = load_spec_file(spec_path("demo-dense"))
+ROOT = '[data-configurator="demo-dense"]'
+
+
+def expected(choices):
+    return resolve(SPEC, choices)["command"]
+
+
+@pytest.fixture
+def page(browser, site_url):
+    context = browser.new_context()
+    page = context.new_page()
+    page.recorder = Recorder(site_url).attach_page(page)
+    yield page
+    assert page.recorder.page_errors == [] and page.recorder.console_errors == []
+    context.close()
+
+
+def box(page, value):
+    return page.locator(f'{ROOT} input[type=checkbox][data-option="features"][value="{value}"]')
+
+
+def label(page, option, value):
+    return page.locator(f'{ROOT} label:has(> input[data-option="{option}"][value="{value}"])')
+
+
+def wait_command(page, text):
+    page.wait_for_function("([sel, text]) => document.querySelector(sel).textContent === text",
+                           arg=[f"{ROOT} [data-command]", text], timeout=5_000)
+
+
+def checked(page):
+    return page.eval_on_selector_all(f'{ROOT} input[data-option="features"]:checked', "(els) => els.map((e) => e.value)")
+
+
+@pytest.mark.parametrize("hold_python", [True, False], ids=["before-python", "python"])
+def test_checkbox_group_required_and_disabled_items(page, site_url, hold_python):
+    release = None
+    if hold_python:
+        _, wait_held, release = hold(page)
+    page.goto(site_url + PAGES["authors"])
+    if hold_python:
+        wait_held()
+    else:
+        page.wait_for_selector(f'{ROOT}[data-engine="python"]', state="attached", timeout=60_000)
+    assert checked(page) == ["tp"]
+
+    box(page, "dp-attention").check()
+    wait_command(page, expected({"features": ["tp", "dp-attention"]}))
+    assert "--dp 2 --enable-dp-attention" in expected({"features": ["tp", "dp-attention"]})
+    assert page.evaluate("location.search") == "?features=tp%2Cdp-attention"
+
+    box(page, "tp").uncheck()
+    wait_command(page, expected({"features": ["dp-attention"]}))
+    assert "--tp" not in page.locator(f"{ROOT} [data-command]").text_content()
+
+    # 120B: tensor parallelism becomes required (checked, not changeable, reason in the label).
+    label(page, "size", "120b").click()
+    wait_command(page, expected({"features": ["dp-attention"], "size": "120b"}))
+    assert checked(page) == ["tp", "dp-attention"]
+    assert box(page, "tp").is_disabled()
+    reason = label(page, "features", "tp").locator(".sb-reason")
+    assert reason.is_visible() and reason.inner_text() == "The 120B model does not fit on one GPU."
+
+    # MI300X has no 120B row in the table: disabled with the table's reason.
+    mi = label(page, "platform", "mi300x")
+    assert mi.locator("input").is_disabled()
+    assert mi.locator(".sb-reason").inner_text() == "The 120B model has no MI300X recipe in this demo."
+    if release:
+        release()
+
+
+def test_url_form_of_a_set_and_dependent_default(page, site_url):
+    page.goto(site_url + PAGES["authors"] + "?platform=mi300x&features=mtp,dp-attention&size=8b")
+    page.wait_for_selector(f'{ROOT}[data-engine="python"]', state="attached", timeout=60_000)
+    wanted = {"platform": "mi300x", "features": "mtp,dp-attention", "size": "8b"}
+    wait_command(page, expected(wanted))
+    # MTP is disabled on AMD: dropped and reported; BF16 is AMD's default precision.
+    assert checked(page) == ["dp-attention"]
+    assert box(page, "mtp").is_disabled()
+    assert page.locator(f'{ROOT} input[data-option="precision"]:checked').get_attribute("value") == "bf16"
+    ignored = page.locator(f"{ROOT} .sb-ignored").inner_text()
+    assert "Ignored features=mtp: Multi-token prediction is unavailable" in ignored
+    assert expected(wanted).startswith("SGLANG_USE_AITER=1 sglang serve --model-path example/Demo-Dense-8B \\\n")
+    # An explicitly empty set stays empty (not the default) and is kept in the URL.
+    box(page, "dp-attention").uncheck()
+    wait_command(page, expected({"platform": "mi300x", "features": []}))
+    assert "features=&" in page.evaluate("location.search") + "&"

@@ -1,0 +1,81 @@
+"""Layout in headless Chromium: nothing is cut off on a 390 px phone, code stays clear of the
+copy icon, and diagram text is at least 11 px at phone and desktop widths."""
+
+import pytest
+
+from browser_helpers import PAGES
+
+pytestmark = pytest.mark.browser
+
+MIN_DIAGRAM_PX = 11
+
+# Material renders each diagram into a closed shadow root; open it so the test can measure.
+_OPEN_SHADOWS = """
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) { return attach.call(this, { ...init, mode: "open" }); };
+"""
+
+# Elements whose content is hidden past their edge (a horizontal scroller counts: on a phone the
+# reader does not see the rest). Tables scroll on purpose and are exempt.
+_CUT_OFF = """() => {
+  const vw = document.documentElement.clientWidth;
+  const out = [];
+  if (document.documentElement.scrollWidth > vw) out.push(`page is ${document.documentElement.scrollWidth}px wide`);
+  for (const el of document.querySelectorAll('article pre > code, article pre')) {
+    if (el.offsetParent === null) continue;  // inside a closed tab or details
+    if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.tagName}: ${el.textContent.split('\\n').find((l) => l.length > 30) || el.textContent.slice(0, 60)}`);
+  }
+  for (const pre of document.querySelectorAll('article pre')) {
+    const button = pre.querySelector('.md-clipboard');
+    const code = pre.querySelector(':scope > code');
+    if (!button || !code || button.offsetParent === null) continue;
+    const textRight = code.getBoundingClientRect().right - parseFloat(getComputedStyle(code).paddingRight);
+    if (textRight > button.getBoundingClientRect().left + 1) out.push(`text runs under the copy icon: ${code.textContent.slice(0, 60)}`);
+  }
+  return out;
+}"""
+
+_DIAGRAM_TEXT = """() => [...document.querySelectorAll('.mermaid')].map((host) => {
+  const svg = host.shadowRoot?.querySelector('svg');
+  if (!svg) return null;
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll('.nodeLabel, .edgeLabel, text')]
+    .filter((el) => el.textContent.trim())
+    .map((el) => parseFloat(getComputedStyle(el).fontSize) * scale);
+  return sizes.length ? Math.min(...sizes) : null;
+})"""
+
+
+def _open(browser, site_url, path, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.add_init_script(_OPEN_SHADOWS)
+    page.goto(site_url + path)
+    page.wait_for_load_state("networkidle")
+    return context, page
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "authors"])
+def test_nothing_cut_off_on_a_phone(browser, site_url, name):
+    context, page = _open(browser, site_url, PAGES[name], 390)
+    try:
+        problems = page.evaluate(_CUT_OFF)
+        assert problems == [], f"{PAGES[name] or 'home'} at 390 px:\n" + "\n".join(problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_diagram_text_is_readable(browser, site_url, width):
+    context, page = _open(browser, site_url, PAGES["architecture"], width)
+    try:
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.mermaid')].length > 0
+                  && [...document.querySelectorAll('.mermaid')].every((el) => el.shadowRoot?.querySelector('svg'))""",
+            timeout=30_000)
+        sizes = page.evaluate(_DIAGRAM_TEXT)
+        assert sizes and None not in sizes, sizes
+        small = [round(s, 1) for s in sizes if s < MIN_DIAGRAM_PX]
+        assert not small, f"diagram text below {MIN_DIAGRAM_PX}px at {width}px: {sizes}"
+    finally:
+        context.close()
