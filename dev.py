@@ -5,6 +5,9 @@
     python3 dev.py test    set up, then run the whole test suite
     python3 dev.py build   set up, then build the deployable site into site/
     python3 dev.py bench   set up, then print the performance figures
+    python3 dev.py engine-data sglang==0.5.23 [--env DIR]
+                           refresh the engine flag data and corpus verdicts from a real
+                           engine release (opt-in: installs it from PyPI; not part of `test`)
 
 Set-up is idempotent: a virtualenv in .venv from requirements.lock, and node_modules
 from package-lock.json, each redone only when its lock file changes.
@@ -62,6 +65,9 @@ def setup():
 def main(argv):
     task = argv[1] if len(argv) > 1 else "help"
     extra = argv[2:]
+    if task == "engine-data":  # runs the engine's own environment, not ours: no set-up needed
+        run(sys.executable, "tests/tools/engine_data.py", *extra)
+        return 0
     if task not in ("serve", "test", "build", "bench", "setup"):
         print(__doc__)
         return 0 if task == "help" else 2
@@ -77,6 +83,7 @@ def main(argv):
         run(BIN / "pytest", *extra)
     elif task == "bench":
         run(BIN / "python", "tests/bench_engine.py")
+        run(BIN / "python", "tests/bench_check.py")
         run(BIN / "python", "tests/bench_browser.py", *extra)
     return 0
 

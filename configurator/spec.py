@@ -182,7 +182,7 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate a spec dict and return the immutable Spec. Raises SpecError."""
     c = _Checker(source)
     c.keys(data, "spec", ("name", "title", "model", "options", "command"),
-           ("engine", "notes", "description", "tables", "values", "outputs"))
+           ("engine", "notes", "description", "tables", "values", "outputs", "release", "source_deprecations"))
     name = data["name"]
     if not isinstance(name, str) or not SPEC_NAME.match(name):
         c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")

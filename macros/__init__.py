@@ -5,7 +5,7 @@ import sys
 
 # Modules re-imported on every build: `mkdocs serve` calls define_env again after an edit,
 # but Python would keep serving the first import of the engine and of these macros.
-FRESH = ("configurator", "macros.specs", "macros.widget", "macros.charts")
+FRESH = ("configurator", "macros.specs", "macros.widget", "macros.charts", "macros.engines")
 
 
 def define_env(env):
@@ -13,5 +13,7 @@ def define_env(env):
         del sys.modules[name]
     widget = importlib.import_module("macros.widget")
     charts = importlib.import_module("macros.charts")
+    engines = importlib.import_module("macros.engines")
     env.macro(widget.render_configurator, "configurator")
+    env.macro(engines.checked_against, "checked_against")
     charts.register(env)

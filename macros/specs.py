@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 
 from configurator import SpecError, load_spec
+from configurator.speccheck import check_spec
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "configurator" / "specs"
 
@@ -35,6 +36,12 @@ def load_spec_file(path: Path):
     spec = load_spec(data, source=_shown(path))
     if spec.name != path.stem:
         raise SpecError(_shown(path), "name", f"'{spec.name}' must match the file name '{path.stem}'")
+    # Every command it can produce, against the engine release it names; the deprecation
+    # notes this adds come from the engine data and ship with the spec to the browser.
+    notes = check_spec(spec, data)
+    if notes:
+        data = {**data, "notes": list(data.get("notes", [])) + notes}
+        spec = load_spec(data, source=_shown(path))
     return spec, data
 
 

@@ -1,0 +1,49 @@
+// Runs the command checker (configurator.check.check_json) in real Pyodide under Node,
+// loaded as tests/pyodide_harness.mjs loads the engine (the site's configurator.zip).
+//
+//   node tests/pyodide_check_harness.mjs REQUEST.json --zip configurator.zip [--runtime DIR] [--repeat N]
+//
+// REQUEST.json: {"engine_data": "<JSON text: a list of engine data files>", "texts": ["<pasted text>", ...]}
+// stdout: {"python", "ready_ms", "answers": ["<check_json answer>", ...], "pass_ms": [ms per pass, N passes]}
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const started = performance.now();
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const WORKER = path.join(ROOT, "docs", "assets", "javascripts", "engine-worker.mjs");
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { zip: { type: "string" }, runtime: { type: "string" }, repeat: { type: "string", default: "1" } },
+});
+if (positionals.length !== 1 || !opts.zip) {
+  console.error("usage: node tests/pyodide_check_harness.mjs REQUEST.json --zip configurator.zip [--runtime DIR] [--repeat N]");
+  process.exit(2);
+}
+const request = JSON.parse(readFileSync(positionals[0], "utf8"));
+const { loadPyodide } = await import(pathToFileURL(path.join(ROOT, "node_modules", "pyodide", "pyodide.mjs")).href);
+const config = { stdout: (s) => console.error(s), stderr: (s) => console.error(s) };
+if (opts.runtime) {
+  const dir = path.resolve(opts.runtime) + path.sep;
+  const lockfile = readFileSync(WORKER, "utf8").match(/const LOCKFILE = '([^']+)'/)?.[1];
+  if (!lockfile) throw new Error(`no LOCKFILE constant in ${WORKER}`);
+  Object.assign(config, { indexURL: dir, stdLibURL: `${dir}python_stdlib.pyc.zip`, lockFileContents: lockfile });
+}
+const pyodide = await loadPyodide(config);
+pyodide.unpackArchive(new Uint8Array(readFileSync(opts.zip)), "zip", { extractDir: "/home/pyodide/servebook" });
+const checkJson = pyodide.runPython(
+  `import sys; sys.path.insert(0, "/home/pyodide/servebook"); import configurator.check; configurator.check.check_json`,
+);
+const ready = performance.now();
+let answers;
+const passMs = [];
+for (let i = 0; i < Number(opts.repeat); i++) {
+  const t = performance.now();
+  answers = request.texts.map((text) => checkJson(text, request.engine_data));
+  passMs.push(performance.now() - t);
+}
+process.stdout.write(JSON.stringify({
+  python: pyodide.runPython("import sys; sys.version.split()[0]"),
+  ready_ms: ready - started, answers, pass_ms: passMs,
+}));

@@ -1,0 +1,93 @@
+"""The checker agrees with the real engines' parsers on every command of the corpus.
+
+tests/data/engine_verdicts/<engine>-<release>.json holds what sglang's and vllm's own
+entry points answered for each command (recorded by `python3 dev.py engine-data …`).
+Agreement means: the same accept/reject, and for a rejection the same flag at fault.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from configurator import argcheck
+from configurator.check import Checker, load
+
+ROOT = Path(__file__).resolve().parent.parent
+VERDICTS = sorted((ROOT / "tests" / "data" / "engine_verdicts").glob("*.json"))
+CHECKER = Checker([load(p.stem) for p in VERDICTS])
+
+
+def rows():
+    for path in VERDICTS:
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            yield path.stem, row
+
+
+def canonical(engine, command, flag):
+    """The option a flag names (argparse's first option string), or the word itself."""
+    if flag is None:
+        return None
+    opts = CHECKER.engines[engine]["commands"][command]
+    opt = argcheck.classify(opts, flag)[0]
+    return opt["names"][0] if opt else flag
+
+
+def verdict(release, text):
+    engine = release.split("-")[0]
+    results = CHECKER.check_text(text)["commands"]
+    assert len(results) == 1, text
+    got = results[0]
+    assert got["engine"] == engine and f"{engine}-{got['release']}" == release, (text, got["engine"])
+    fault = None
+    if not got["ok"]:
+        fault = canonical(engine, got["command"], got["problems"][0]["flag"])
+    return got, fault
+
+
+def test_engine_data_is_strict_json_sorted_one_option_per_line():
+    for path in (ROOT / "configurator" / "engine_data").glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{path.name}: {name} is not JSON"))
+        lines = {line.rstrip(",") for line in text.splitlines()}
+        for command in data["commands"].values():
+            names = [o["names"][0] for o in command["options"]]
+            assert names == sorted(names)
+            for option in command["options"]:
+                assert json.dumps(option, sort_keys=True, ensure_ascii=False, separators=(",", ":")) in lines
+        assert data["env"]["names"] == sorted(data["env"]["names"])
+
+
+def test_the_corpus_is_large_and_mixed():
+    all_rows = list(rows())
+    assert len(all_rows) >= 200
+    assert sum(not r["ok"] for _, r in all_rows) >= 50
+    assert {release for release, _ in all_rows} == {"sglang-0.5.23", "vllm-0.33.0"}
+
+
+@pytest.mark.parametrize("release,row", list(rows()), ids=lambda v: v["command"][:90] if isinstance(v, dict) else v)
+def test_checker_agrees_with_the_real_parser(release, row):
+    got, fault = verdict(release, row["command"])
+    engine = release.split("-")[0]
+    assert got["ok"] == row["ok"], (row["error"], got["problems"][:2])
+    if not row["ok"]:
+        assert fault == canonical(engine, got["command"], row["fault"]), (row["error"], got["problems"][0])
+
+
+@pytest.mark.parametrize("release,row", [(r, row) for r, row in rows() if row["deprecations"] and row["ok"]],
+                         ids=lambda v: v["command"][:90] if isinstance(v, dict) else v)
+def test_every_deprecation_the_engine_prints_is_reported(release, row):
+    got, _ = verdict(release, row["command"])
+    assert any(p["kind"] == "deprecated" for p in got["problems"]), row["deprecations"]
+
+
+def test_the_corpus_uses_every_deprecated_flag_and_value():
+    for path in VERDICTS:
+        data = load(path.stem)
+        commands = [row["command"] for row in json.loads(path.read_text(encoding="utf-8"))]
+        for command in data["commands"].values():
+            for opt in command["options"]:
+                if opt.get("deprecated"):
+                    assert any(f" {opt['names'][0]}" in c for c in commands), opt["names"]
+                for value in opt.get("deprecated_values", {}):
+                    assert any(f"{opt['names'][0]} {value}" in c for c in commands), (opt["names"], value)

@@ -1,0 +1,94 @@
+"""The build checks every command a spec can produce against the engine release it names."""
+
+import copy
+import re
+
+import pytest
+import yaml
+
+from configurator import SpecError, load_spec, resolve
+from configurator.speccheck import check_spec, states
+from macros.specs import SPEC_DIR, load_spec_file, spec_path
+
+KIMI = yaml.safe_load((SPEC_DIR / "kimi-k2.7-code.yaml").read_text(encoding="utf-8"))
+
+
+def build(data):
+    spec = load_spec(data, source="configurator/specs/kimi-k2.7-code.yaml")
+    return check_spec(spec, data)
+
+
+def with_arg(rule, at=None, **top):
+    data = copy.deepcopy(KIMI)
+    args = data["command"]["args"]
+    args.insert(len(args) if at is None else at, rule)
+    data.update(top)
+    return data
+
+
+def test_kimi_passes_and_its_deprecation_notes_come_from_the_engine_data():
+    notes = build(copy.deepcopy(KIMI))
+    assert [n["when"] for n in notes] == [{"dpattention": "enabled"}, {"hardware": ["b300", "gb300"]}]
+    dp, backend = (n["text"] for n in notes)
+    assert dp.startswith("`--enable-dp-attention` is deprecated in sglang 0.5.23")
+    assert "`--attn-dp-size <dp-size>`" in dp and "2026-12-31" in dp
+    assert "`cutedsl_mla`" in backend and "fp8_e4m3" in backend
+    assert not any("deprecat" in n.get("text", "") for n in KIMI["notes"])  # none written by hand
+
+
+def test_the_page_shows_the_generated_notes_with_their_flags():
+    spec, _ = load_spec_file(spec_path("kimi-k2.7-code"))
+    texts = lambda choices: [n["text"] for n in resolve(spec, choices)["notes"]]  # noqa: E731
+    assert not any("deprecated" in t for t in texts({}))
+    assert any("--enable-dp-attention" in t for t in texts({"dpattention": "enabled"}))
+    assert any("tokenspeed_mla" in t for t in texts({"hardware": "b300"}))
+
+
+@pytest.mark.parametrize("rule,flag,problem", [
+    ({"flag": "--tp-szie", "value": "8"}, "--tp-szie", "did you mean --tp-size"),
+    ({"flag": "--kv-cache-dtype", "value": "fp8", "when": {"hardware": "h200"}}, "--kv-cache-dtype", "not one of"),
+    ({"flag": "--port", "value": "{hardware.vendor}"}, "--port", "whole number"),
+    ({"flag": "--grpc-mode"}, "--grpc-mode", "source_deprecations"),
+])
+def test_a_bad_flag_fails_naming_spec_state_and_flag(rule, flag, problem):
+    with pytest.raises(SpecError) as err:
+        build(with_arg(rule))
+    message = str(err.value)
+    assert message.startswith("configurator/specs/kimi-k2.7-code.yaml: command: in state hardware='h200'")
+    assert f": {flag}: " in message and problem in message
+
+
+def test_an_undeclared_engine_variable_fails():
+    data = copy.deepcopy(KIMI)
+    data["command"]["env"][0]["name"] = "SGLANG_USE_AITR"
+    with pytest.raises(SpecError, match=r"hardware='mi300x'.*SGLANG_USE_AITR: .*did you mean SGLANG_USE_AITER"):
+        build(data)
+
+
+def test_free_form_fields_are_checked_at_bounds_and_with_hostile_text():
+    data = with_arg({"flag": "--context-length", "value": "{ctx}"})
+    data["options"].append({"id": "ctx", "title": "Context", "type": "integer", "min": 1024, "max": 262144})
+    spec = load_spec(data, source="kimi")
+    tried = {s.get("ctx") for s in states(spec)}
+    assert {"", "1024", "262144", "-1"} <= tried and any(t and "rm -rf" in t for t in tried)
+    build(data)  # --context-length takes any of the valid values
+    data["command"]["args"][-1]["flag"] = "--chunked-prefill-size"  # a plain int flag: -1 and bounds are fine
+    build(data)
+    data["options"][-1] = {"id": "ctx", "title": "Context", "type": "text"}  # free text into an int flag
+    with pytest.raises(SpecError, match=r"ctx='a'.*--chunked-prefill-size.*whole number"):
+        build(data)
+
+
+def test_release_and_allowances_are_validated():
+    with pytest.raises(SpecError, match=r"release: no engine data for sglang '0.4.0'"):
+        build({**KIMI, "release": "0.4.0"})
+    with pytest.raises(SpecError, match=r"source_deprecations: --grpc-mode is not deprecated in any command"):
+        build({**KIMI, "source_deprecations": KIMI["source_deprecations"] + ["--grpc-mode"]})
+    without = {k: v for k, v in KIMI.items() if k != "source_deprecations"}
+    with pytest.raises(SpecError, match=re.escape("--enable-dp-attention")):
+        build(without)
+
+
+def test_a_spec_without_release_is_not_checked():
+    data = {k: v for k, v in with_arg({"flag": "--not-a-flag"}).items() if k != "release"}
+    assert check_spec(load_spec(data, source="kimi"), data) == []
