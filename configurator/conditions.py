@@ -9,6 +9,8 @@ A condition is a mapping. Each key is either a combinator or a reference:
     {fit.tp: 2}                        column `tp` of table `fit` for the current choices
     {hardware.vendor: amd}             fact `vendor` of the chosen hardware item
     {context_length: "128000"}         value of a free-form field
+    {host: null}                       no value: a field left empty, a hidden option or an
+                                       unset derived value (null may also be one of a list)
     {all: [c1, c2]}  {any: [c1, c2]}  {not: c}
 
 Several keys in one mapping must all hold. A reference to a hidden option (or a
@@ -55,7 +57,7 @@ def parse(raw: Any, where: str, fail) -> Combine:
         elif isinstance(key, str) and key.count(".") <= 1 and all(key.split(".")):
             option, _, fact = key.partition(".")
             values = value if isinstance(value, list) else [value]
-            if not values or not all(isinstance(v, SCALARS) for v in values):
+            if not values or not all(v is None or isinstance(v, SCALARS) for v in values):
                 fail(here, "expected a value or a non-empty list of values")
             parts.append(Match(Ref(option, fact or None), tuple(values)))
         else:
@@ -82,9 +84,11 @@ def holds(cond, lookup) -> bool:
     """`lookup(ref)` returns the current value for a reference, or None."""
     if isinstance(cond, Match):
         current = lookup(cond.ref)
+        if current is None:
+            return None in cond.values
         if isinstance(current, tuple):  # a checkbox set: does it include one of the values?
             return any(same(c, v) for c in current for v in cond.values)
-        return current is not None and any(same(current, v) for v in cond.values)
+        return any(same(current, v) for v in cond.values)
     if cond.op == "all":
         return all(holds(p, lookup) for p in cond.parts)
     if cond.op == "any":

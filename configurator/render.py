@@ -43,15 +43,24 @@ def _fill(template, spec, lookup):
     return "".join(out)
 
 
-def render_command(spec, lookup):
-    """(command text, argv as the shell will see it, explanations of the rules present)."""
+def render_command(spec, lookup, command=None, fill=None):
+    """(command text, argv as the shell will see it, explanations of the rules present).
+
+    `command` is a command output's spec.Command, the spec's own command by default. `fill`
+    reads placeholders (derived values as shown); conditions read `lookup`.
+    """
+    fill = fill or lookup
+    programs, program, rules, layout = (
+        (command.programs, command.program, command.rules, command.layout) if command
+        else (spec.programs, spec.program, spec.rules, spec.layout))
+    program = next((words for when, words in programs if conditions.holds(when, lookup)), program)
     env, argv_env, argv_args, explanations = [], [], [], []
-    program = [_word(w, spec, lookup) for w in spec.program]  # always filled: checked at load
+    program = [_word(w, spec, fill) for w in program]  # always filled: checked at load
     lines = [[text for text, _ in program]]  # lines[0] is the program's line
-    for rule in spec.rules:
+    for rule in rules:
         if rule.when is not None and not conditions.holds(rule.when, lookup):
             continue
-        value = _word(rule.value, spec, lookup) if rule.value is not None else None
+        value = _word(rule.value, spec, fill) if rule.value is not None else None
         if rule.value is not None and value is None:
             continue  # the rule needs a value the reader has not given
         if rule.kind == "env":
@@ -67,9 +76,9 @@ def render_command(spec, lookup):
             argv_args += [w for w in (rule.name, None if value is None else value[1]) if w is not None]
         if rule.why:
             explanations.append({"code": " ".join(words), "text": rule.why})
-    if env and spec.layout.env == "program-line":
+    if env and layout.env == "program-line":
         lines[0] = env + lines[0]
-    indent = " " * spec.layout.indent
-    text = [" ".join(env)] if env and spec.layout.env == "own-line" else []
+    indent = " " * layout.indent
+    text = [" ".join(env)] if env and layout.env == "own-line" else []
     text += [" ".join(lines[0])] + [indent + " ".join(words) for words in lines[1:]]
     return " \\\n".join(text), argv_env + [argv for _, argv in program] + argv_args, explanations

@@ -7,8 +7,8 @@ import re
 import reprlib
 from typing import Any
 
-from . import conditions
-from .render import render_command
+from . import conditions, derived, outputs
+from .render import _fill, render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
@@ -109,7 +109,16 @@ def resolve(spec, choices: Any = None) -> dict:
             if value != fallback:
                 query[opt_id] = ",".join(value) if opt.kind == "checkbox" else value
 
-    command, argv, explanations = render_command(spec, lookup)
+    shown = {}  # derived values as placeholders read them (formatted); conditions read the raw ones
+
+    def fill(ref):
+        return shown[ref.option] if ref.option in shown else lookup(ref)
+
+    for value in spec.values:
+        values[value.id] = _derive(spec, value, lookup, fill)
+        shown[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
+
+    command, argv, explanations = render_command(spec, lookup, fill=fill)
     notes = [{"level": n.level, "text": n.text} for n in spec.notes
              if n.when is None or conditions.holds(n.when, lookup)]
     return {
@@ -121,8 +130,26 @@ def resolve(spec, choices: Any = None) -> dict:
         "argv": argv,
         "explanations": explanations,
         "notes": notes,
+        "outputs": outputs.render_outputs(
+            spec.outputs, lambda ref: _fill("{" + ref + "}", spec, fill),
+            lambda cond: conditions.holds(cond, lookup),
+            lambda command: render_command(spec, lookup, command, fill)[0]),
         "ignored": ignored,
     }
+
+
+def _derive(spec, value, lookup, fill):
+    if value.calc is not None:
+        return derived.evaluate(value.calc, lookup)
+    for when, template in value.alternatives:
+        if when is not None and not conditions.holds(when, lookup):
+            continue
+        if template is None:
+            return None
+        filled = _fill(template, spec, fill)
+        if filled is not None:
+            return filled
+    return None
 
 
 def _radio(spec, opt, requested, visible, lookup, values, ignored):

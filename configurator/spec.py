@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import conditions
+from . import conditions, derived, outputs
 from .errors import SpecError
 from .tables import parse_table
 
@@ -107,6 +107,37 @@ class Spec:
     tables: dict = field(repr=False, default_factory=dict)  # table id → Table
     # option id → tables whose missing cells disable that option's items (their last key)
     limited_by: dict = field(repr=False, default_factory=dict)
+    values: tuple = ()  # derived.Value, in order
+    outputs: tuple = ()  # outputs.Output
+    programs: tuple = ()  # ((condition, words), ...): the first that holds replaces `program`
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command's parts: the spec's own, or a command output's."""
+    programs: tuple
+    program: tuple
+    rules: tuple
+    layout: Layout
+
+
+class _Names:
+    """Which references a template, condition or calc may use: options (and their facts),
+    table columns, then the derived values defined so far."""
+
+    def __init__(self, by_id, tables):
+        self.by_id, self.tables, self.values = by_id, tables, set()
+
+    def __call__(self, name, fact=None):
+        if name in self.tables:
+            return fact in self.tables[name].columns
+        opt = self.by_id.get(name)
+        if opt is not None:
+            return fact is None and opt.kind != "checkbox" or (opt.kind == "radio" and fact in opt.items[0].facts)
+        return fact is None and name in self.values
+
+    def add(self, name):
+        self.values.add(name)
 
 
 class _Checker:
@@ -151,7 +182,7 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate a spec dict and return the immutable Spec. Raises SpecError."""
     c = _Checker(source)
     c.keys(data, "spec", ("name", "title", "model", "options", "command"),
-           ("engine", "notes", "description", "tables", "release", "source_deprecations"))
+           ("engine", "notes", "description", "tables", "values", "outputs", "release", "source_deprecations"))
     name = data["name"]
     if not isinstance(name, str) or not SPEC_NAME.match(name):
         c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
@@ -180,7 +211,9 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
             out |= set(tables[r.option].keys) if r.option in tables else {r.option}
         return out
 
-    # Conditions may only name known options, items, facts and table columns.
+    # Conditions may only name known options, items, facts, table columns and derived values.
+    names = _Names(by_id, tables)
+
     def check_cond(cond, where):
         if cond is None:
             return
@@ -191,6 +224,8 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
                                   f"(use {m.ref.option}.<column>: {', '.join(tables[m.ref.option].columns)})")
                 continue
             opt = by_id.get(m.ref.option)
+            if opt is None and m.ref.fact is None and m.ref.option in names.values:
+                continue  # a derived value: compared as it is
             if opt is None:
                 c.fail(where, f"unknown option '{m.ref.option}'")
             if m.ref.fact is not None:
@@ -198,7 +233,7 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
                     c.fail(where, f"unknown fact '{m.ref.fact}' of option '{opt.id}'")
             elif opt.kind in ("radio", "checkbox"):
                 for v in m.values:
-                    if opt.item(v) is None:
+                    if v is not None and opt.item(v) is None:
                         c.fail(where, f"unknown item {v!r} of option '{opt.id}'")
 
     deps = {}
@@ -217,22 +252,33 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
         deps[opt.id] = needs
     order = _resolution_order(c, options, deps)
 
-    command = data["command"]
-    c.keys(command, "command", ("program", "args"), ("env", "layout"))
-    layout = _layout(c, command.get("layout", {}))
-    program = tuple(c.text(command["program"], "command.program").split())
-    for word in program:
-        _check_template(c, word, "command.program", by_id, tables, what="program word")
-        _check_program_refs(c, word, by_id)
-    rules = []
-    for kind, key in (("env", "env"), ("arg", "args")):
-        raw_rules = command.get(key, [])
-        if not isinstance(raw_rules, list):
-            c.fail(f"command.{key}", "expected a list")
-        for i, raw in enumerate(raw_rules):
-            rule = _rule(c, kind, raw, f"command.{key}[{i}]", by_id, tables)
-            check_cond(rule.when, f"{rule.where}.when")
-            rules.append(rule)
+    values = derived.parse_values(
+        c, data.get("values", []),
+        lambda t, w: _check_template(c, t, w, by_id, tables, what="derived value", names=names), check_cond, names)
+
+    def parse_command(command, where):
+        c.keys(command, where, ("program", "args"), ("env", "layout"))
+        layout = _layout(c, command.get("layout", {}), f"{where}.layout")
+        programs, program = _programs(c, command["program"], f"{where}.program", by_id, tables, check_cond)
+        rules = []
+        for kind, key in (("env", "env"), ("arg", "args")):
+            raw_rules = command.get(key, [])
+            if not isinstance(raw_rules, list):
+                c.fail(f"{where}.{key}", "expected a list")
+            for i, raw in enumerate(raw_rules):
+                rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, tables, names)
+                check_cond(rule.when, f"{rule.where}.when")
+                rules.append(rule)
+        return Command(programs, program, tuple(rules), layout)
+
+    main = parse_command(data["command"], "command")
+
+    def check_ref(ref, where):
+        option, _, fact = ref.partition(".")
+        if ref != "model" and ("." in fact or not names(option, fact or None)):
+            c.fail(where, f"bad placeholder {{{ref}}}: no option or value '{ref}'")
+
+    spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command)
 
     notes = []
     raw_notes = data.get("notes", [])
@@ -251,8 +297,9 @@ def load_spec(data: Any, source: str = "<spec>") -> Spec:
     spec = Spec(
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
-        order=order, program=program, rules=tuple(rules), notes=tuple(notes),
-        source=source, by_id=by_id, layout=layout, tables=tables,
+        order=order, program=main.program, rules=main.rules, notes=tuple(notes),
+        source=source, by_id=by_id, layout=main.layout, tables=tables, values=values, outputs=spec_outputs,
+        programs=main.programs,
         limited_by={k: tuple(v) for k, v in limited_by.items()},
     )
     _check_every_state(c, spec)
@@ -418,7 +465,33 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text):
     return opt
 
 
-def _rule(c, kind, raw, where, by_id, tables):
+def _programs(c, raw, where, by_id, tables, check_cond):
+    """`program: sglang serve`, or alternatives `[{when: …, text: …}, …, {text: …}]` (the
+    last one without `when`, so some program always applies)."""
+    def words(text, here):
+        out = tuple(c.text(text, here).split())
+        for word in out:
+            _check_template(c, word, here, by_id, tables, what="program word")
+            _check_program_refs(c, word, by_id, here)
+        return out
+
+    if not isinstance(raw, list):
+        return (), words(raw, where)
+    if not raw:
+        c.fail(where, "expected a program or a non-empty list of alternatives")
+    alts = []
+    for i, alt in enumerate(raw):
+        here = f"{where}[{i}]"
+        c.keys(alt, here, ("text",), ("when",))
+        when = conditions.parse(alt["when"], f"{here}.when", c.fail) if "when" in alt else None
+        check_cond(when, f"{here}.when")
+        alts.append((when, words(alt["text"], f"{here}.text")))
+    if alts[-1][0] is not None:
+        c.fail(f"{where}[{len(alts) - 1}]", "the last alternative must have no 'when', so a program always applies")
+    return tuple(alts[:-1]), alts[-1][1]
+
+
+def _rule(c, kind, raw, where, by_id, tables, names=None):
     if kind == "env":
         c.keys(raw, where, ("name", "value"), ("when", "why"))
         name = raw["name"]
@@ -436,7 +509,7 @@ def _rule(c, kind, raw, where, by_id, tables):
         if type(value) in (int, float):
             value = str(value)
         value = c.text(value, f"{where}.value")
-        _check_template(c, value, f"{where}.value", by_id, tables)
+        _check_template(c, value, f"{where}.value", by_id, tables, names=names)
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
     same_line = raw.get("same-line", False)
     if not isinstance(same_line, bool):
@@ -444,14 +517,14 @@ def _rule(c, kind, raw, where, by_id, tables):
     return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where, same_line)
 
 
-def _layout(c, raw):
-    c.keys(raw, "command.layout", (), ("indent", "env"))
+def _layout(c, raw, where="command.layout"):
+    c.keys(raw, where, (), ("indent", "env"))
     indent = raw.get("indent", Layout.indent)
     if type(indent) is not int or not 0 <= indent <= MAX_INDENT:
-        c.fail("command.layout.indent", f"expected a number of spaces from 0 to {MAX_INDENT}")
+        c.fail(f"{where}.indent", f"expected a number of spaces from 0 to {MAX_INDENT}")
     env = raw.get("env", Layout.env)
     if env not in ENV_PLACES:
-        c.fail("command.layout.env", f"expected one of {', '.join(ENV_PLACES)}")
+        c.fail(f"{where}.env", f"expected one of {', '.join(ENV_PLACES)}")
     return Layout(indent, env)
 
 
@@ -467,7 +540,7 @@ def _tables(c, raw, by_id):
     return tables
 
 
-def _check_program_refs(c, word, by_id):
+def _check_program_refs(c, word, by_id, where="command.program"):
     """A program word must always have a value: {model}, or an option that is always shown
     and always has a choosable item."""
     for _, ref, _, _ in template_refs(word):
@@ -475,7 +548,7 @@ def _check_program_refs(c, word, by_id):
             continue
         opt = by_id.get(ref.partition(".")[0])
         if opt is None or opt.kind != "radio" or opt.when is not None or all(i.disabled is not None for i in opt.items):
-            c.fail("command.program", f"placeholder {{{ref}}} may have no value; a program word can use "
+            c.fail(where, f"placeholder {{{ref}}} may have no value; a program word can use "
                                       "{model} or an option that is always shown and has an item that is never disabled")
 
 
@@ -489,13 +562,16 @@ def split_home(template):
     return (HOME, template[len(HOME):]) if template.startswith(HOME) else ("", template)
 
 
-def _check_template(c, template, where, by_id, tables, what="value"):
+def _check_template(c, template, where, by_id, tables, what="value", names=None):
     try:
         parts = template_refs(split_home(template)[1])
     except ValueError as exc:
         c.fail(where, f"bad template {template!r}: {exc}")
     for literal, ref, spec, conversion in parts:
-        if literal and not SAFE_WORD.match(literal):
+        if literal and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in literal):
+            c.fail(where, f"literal text {literal!r} contains control characters")
+        if literal and not SAFE_WORD.match(literal) and what != "derived value":
+            # A derived value is not shell text: it is quoted or escaped wherever it is used.
             if what == "program word":
                 c.fail(where, f"{template!r} is not a plain shell word")
             c.fail(where, f"literal text {literal!r} needs shell quoting; put it in a field or simplify it")
@@ -512,6 +588,8 @@ def _check_template(c, template, where, by_id, tables, what="value"):
                               + ", ".join(f"{{{option}.{col}}}" for col in tables[option].columns))
             continue
         opt = by_id.get(option)
+        if opt is None and not fact and names is not None and option in names.values:
+            continue  # a derived value
         if opt is None or not ID.match(option) or "." in fact:
             c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
         if fact and (opt.kind != "radio" or fact not in opt.items[0].facts):

@@ -48,13 +48,16 @@ def check_spec(spec, data):
     release = data.get("release")
     if release is None:
         return []
-    if not isinstance(release, str) or f"{spec.engine}-{release}" not in available():
-        known = ", ".join(available())
-        raise SpecError(spec.source, "release", f"no engine data for {spec.engine} {release!r} (have: {known})")
+    # One release (of the spec's engine), or one per engine when the spec offers several.
+    releases = release if isinstance(release, dict) else {spec.engine: release}
+    for engine, version in releases.items():
+        if not isinstance(version, str) or f"{engine}-{version}" not in available():
+            known = ", ".join(available())
+            raise SpecError(spec.source, "release", f"no engine data for {engine} {version!r} (have: {known})")
     allowed = data.get("source_deprecations", [])
     if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
         raise SpecError(spec.source, "source_deprecations", "expected a list of flags, e.g. [--enable-dp-attention]")
-    checker = Checker([load(f"{spec.engine}-{release}")])
+    checker = Checker([load(f"{engine}-{version}") for engine, version in releases.items()])
     notes, done, used = {}, set(), set()
     for choices in states(spec):
         view = resolve(spec, choices)
@@ -63,8 +66,9 @@ def check_spec(spec, data):
         done.add(view["command"])
         [result] = checker.check_text(view["command"])["commands"]
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
-        if result["engine"] != spec.engine:
-            raise SpecError(spec.source, "command", f"in state {state}: not a {spec.engine} command the checker reads")
+        if result["engine"] not in releases:
+            raise SpecError(spec.source, "command",
+                            f"in state {state}: not a {' or '.join(releases)} command the checker reads")
         for p in result["problems"]:
             if p["kind"] in ALLOWED:
                 continue
@@ -79,7 +83,7 @@ def check_spec(spec, data):
     for flag in allowed:
         if flag not in used:
             raise SpecError(spec.source, "source_deprecations", f"{flag} is not deprecated in any command "
-                            f"(checked against {spec.engine} {release}); remove it")
+                            f"(checked against {', '.join(f'{e} {v}' for e, v in releases.items())}); remove it")
     return [_note(text, when) for text, when in notes.items()]
 
 

@@ -5,7 +5,7 @@ import sys
 
 # Modules re-imported on every build: `mkdocs serve` calls define_env again after an edit,
 # but Python would keep serving the first import of the engine and of these macros.
-FRESH = ("configurator", "macros.specs", "macros.widget", "macros.charts", "macros.engines")
+FRESH = ("configurator", "macros.specs", "macros.widget", "macros.charts", "macros.engines", "macros.checker")
 
 
 def define_env(env):
@@ -14,6 +14,8 @@ def define_env(env):
     widget = importlib.import_module("macros.widget")
     charts = importlib.import_module("macros.charts")
     engines = importlib.import_module("macros.engines")
+    checker = importlib.import_module("macros.checker")
     env.macro(widget.render_configurator, "configurator")
     env.macro(engines.checked_against, "checked_against")
+    env.macro(checker.render_command_checker, "command_checker")
     charts.register(env)

@@ -33,12 +33,23 @@ def inline_code(text: str) -> markupsafe.Markup:
 _templates.filters["inline_code"] = inline_code
 
 
+def keep_lines(text: str) -> markupsafe.Markup:
+    """Escaped text whose line breaks are character references: Markdown ends a raw HTML
+    block at a blank line, and a snippet may have some (textContent still reads "\n")."""
+    return markupsafe.Markup(str(markupsafe.escape(text)).replace("\n", "&#10;"))
+
+
+_templates.filters["keep_lines"] = keep_lines
+
+
 def render_configurator(name: str) -> str:
     spec, source = load_spec_file(spec_path(name))
     view = configurator.resolve(spec)
     data = {"spec": source, "static": static_views(spec)}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
+        outputs={o["id"]: o for o in view["outputs"]},
+        first_output=view["outputs"][0]["id"] if view["outputs"] else None,
         # ids are CSS selectors too (data-clipboard-target): no dots
         uid="sb-" + re.sub(r"[^a-z0-9_-]", "-", spec.name),
         # An attribute, not an inline <script>: Material re-creates inline scripts on
@@ -96,4 +107,5 @@ def _compact(view, text_id):
         "state": view["state"], "query": view["query"], "command": view["command"],
         "explanations": [[text_id(e["code"]), text_id(e["text"])] for e in view["explanations"]],
         "notes": [[n["level"], text_id(n["text"])] for n in view["notes"]],
+        "outputs": [[o["id"], text_id(o["title"]), o["lang"], text_id(o["text"])] for o in view["outputs"]],
     }

@@ -3,7 +3,7 @@ would: clicks on labels, keyboard, the URL, the Copy button, instant navigation,
 
 Only the widget's public DOM contract is used (see browser_helpers): the root
 [data-configurator], its data-engine, radios input[data-option][value] inside labels,
-[data-command], .sb-copy, .sb-status, .sb-ignored. Every command is compared byte for byte
+[data-command], .sb-command .sb-copy, .sb-status, .sb-ignored. Every command is compared byte for byte
 with tests/data/kimi-k2.7-code.sglang.golden.json.
 """
 
@@ -85,7 +85,8 @@ def test_command_is_in_the_html_before_any_javascript(browser, site_url):
         assert checked(page) == DEFAULTS
         assert page.locator(COMMAND_SEL).is_visible()
         # Without JavaScript nothing can copy: no dead Copy button, and a line saying why.
-        assert not page.locator(f"{ROOT_SEL} .sb-copy").is_visible()
+        copies = page.locator(f"{ROOT_SEL} .sb-copy")
+        assert copies.count() > 1 and all(not copies.nth(i).is_visible() for i in range(copies.count()))
         assert "JavaScript is off" in page.locator(f"{ROOT_SEL} .sb-status").inner_text()
     finally:
         context.close()
@@ -153,7 +154,7 @@ def test_copy_puts_exactly_the_command_on_the_clipboard(open_page):
         click(page, option, state[option])
     wait_state(page, state)
     page.evaluate("navigator.clipboard.writeText('stale')")
-    page.locator(f"{ROOT_SEL} .sb-copy").click()
+    page.locator(f"{ROOT_SEL} .sb-command .sb-copy").click()
     text = "stale"
     for _ in range(30):
         text = page.evaluate("navigator.clipboard.readText()")
@@ -289,8 +290,10 @@ def test_keyboard_reaches_and_drives_the_radios_with_a_visible_focus(open_page, 
         page.keyboard.press("Tab")
         if focused(page)["option"]:
             break
-    assert focused(page) == {"tag": "input", "option": "hardware", "value": "h200"}, \
+    assert focused(page) == {"tag": "input", "option": "engine", "value": "sglang"}, \
         f"after {presses} Tab presses from the top of the content, focus is not on the first radio group"
+    page.keyboard.press("Tab")  # the next group's checked radio
+    assert focused(page) == {"tag": "input", "option": "hardware", "value": "h200"}
 
     for key, value in [("ArrowRight", "b300"), ("ArrowDown", "gb300"), ("ArrowLeft", "b300")]:
         page.keyboard.press(key)

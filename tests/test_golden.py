@@ -56,11 +56,18 @@ def test_golden_file_is_the_full_product_without_duplicates():
         assert isinstance(row["command"], str) and row["command"]
 
 
+FIELDS = ["name", "port", "host", "ctx", "weights", "frac"]
+
+
 def test_spec_options_match_the_seed():
+    # The seed's options in its order, after the engine choice and before the reader's fields;
+    # under SGLang, the seed's items are exactly the enabled ones (B200 is vLLM's platform).
     views = resolve(SPEC, {})["options"]
-    assert [v["id"] for v in views] == list(SEED_ITEMS)
-    for view in views:
-        assert [i["id"] for i in view["items"]] == SEED_ITEMS[view["id"]]
+    assert [v["id"] for v in views] == ["engine", *SEED_ITEMS, *FIELDS]
+    for view in views[1:5]:
+        assert [i["id"] for i in view["items"] if i["enabled"]] == SEED_ITEMS[view["id"]]
+    assert [i["id"] for i in views[1]["items"] if not i["enabled"]] == ["b200"]
+    assert all(v["kind"] != "radio" and v["value"] == "" for v in views[5:])
 
 
 # --- every golden row -------------------------------------------------------------------------
@@ -71,7 +78,7 @@ def test_golden_command(row):
     assert view["command"] == row["command"]
     assert view["argv"] == argv_of(row["command"])
     assert view["ignored"] == []
-    assert view["state"] == row["choices"]
+    assert view["state"] == {"engine": "sglang", **row["choices"]}
     assert all(v["visible"] for v in view["options"])
 
 
@@ -114,11 +121,11 @@ def test_every_flag_and_env_is_explained_in_command_order(row):
 
 def test_default_view():
     view = resolve(SPEC)
-    assert view["state"] == DEFAULTS
+    assert view["state"] == {"engine": "sglang", **DEFAULTS}
     assert resolve(SPEC, {}) == view
     assert view["query"] == {}
     assert view["ignored"] == []
-    assert [o["value"] for o in view["options"]] == ["h200", "enabled", "enabled", "disabled"]
+    assert [o["value"] for o in view["options"]][:5] == ["sglang", "h200", "enabled", "enabled", "disabled"]
     golden_default = next(r["command"] for r in GOLDEN if r["choices"] == DEFAULTS)
     assert view["command"] == golden_default
     assert view["command"] == (

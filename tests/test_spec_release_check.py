@@ -28,8 +28,10 @@ def with_arg(rule, at=None, **top):
 
 def test_kimi_passes_and_its_deprecation_notes_come_from_the_engine_data():
     notes = build(copy.deepcopy(KIMI))
-    assert [n["when"] for n in notes] == [{"dpattention": "enabled"}, {"hardware": ["b300", "gb300"]}]
-    dp, backend = (n["text"] for n in notes)
+    assert [n["when"] for n in notes] == [{"engine": "sglang", "dpattention": "enabled"},
+                                         {"engine": "sglang", "hardware": ["b300", "gb300"]}, {"engine": "vllm"}]
+    dp, backend, model = (n["text"] for n in notes)
+    assert model.startswith("`--model` is deprecated in vllm 0.33.0")  # the Lambda guide's docker command
     assert dp.startswith("`--enable-dp-attention` is deprecated in sglang 0.5.23")
     assert "`--attn-dp-size <dp-size>`" in dp and "2026-12-31" in dp
     assert "`cutedsl_mla`" in backend and "fp8_e4m3" in backend
@@ -54,7 +56,7 @@ def test_a_bad_flag_fails_naming_spec_state_and_flag(rule, flag, problem):
     with pytest.raises(SpecError) as err:
         build(with_arg(rule))
     message = str(err.value)
-    assert message.startswith("configurator/specs/kimi-k2.7-code.yaml: command: in state hardware='h200'")
+    assert message.startswith("configurator/specs/kimi-k2.7-code.yaml: command: in state engine='sglang', hardware='h200'")
     assert f": {flag}: " in message and problem in message
 
 
@@ -66,16 +68,17 @@ def test_an_undeclared_engine_variable_fails():
 
 
 def test_free_form_fields_are_checked_at_bounds_and_with_hostile_text():
-    data = with_arg({"flag": "--context-length", "value": "{ctx}"})
-    data["options"].append({"id": "ctx", "title": "Context", "type": "integer", "min": 1024, "max": 262144})
+    # `clen`: the spec's own `ctx` field writes --context-length already; this one is the test's.
+    data = with_arg({"flag": "--context-length", "value": "{clen}", "when": {"engine": "sglang"}})
+    data["options"].append({"id": "clen", "title": "Context", "type": "integer", "min": 1024, "max": 262144})
     spec = load_spec(data, source="kimi")
-    tried = {s.get("ctx") for s in states(spec)}
+    tried = {s.get("clen") for s in states(spec)}
     assert {"", "1024", "262144", "-1"} <= tried and any(t and "rm -rf" in t for t in tried)
     build(data)  # --context-length takes any of the valid values
     data["command"]["args"][-1]["flag"] = "--chunked-prefill-size"  # a plain int flag: -1 and bounds are fine
     build(data)
-    data["options"][-1] = {"id": "ctx", "title": "Context", "type": "text"}  # free text into an int flag
-    with pytest.raises(SpecError, match=r"ctx='a'.*--chunked-prefill-size.*whole number"):
+    data["options"][-1] = {"id": "clen", "title": "Context", "type": "text"}  # free text into an int flag
+    with pytest.raises(SpecError, match=r"clen='a'.*--chunked-prefill-size.*whole number"):
         build(data)
 
 

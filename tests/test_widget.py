@@ -74,8 +74,8 @@ def test_html_contract_and_default_command():
     assert data["spec"]["name"] == "kimi-k2.7-code"
     tags = parse(markup)
     legends = re.findall(r"<legend>(.*?)</legend>", markup)
-    assert legends == [o.title for o in KIMI.options]
-    radios = [a for t, a in tags if t == "input" and a.get("type") == "radio"]
+    assert legends == [o.title for o in KIMI.options if o.kind == "radio"]
+    radios = [a for t, a in tags if t == "input" and a.get("type") == "radio" and "data-option" in a]
     assert [(r["data-option"], r["value"]) for r in radios] == \
         [(o.id, i.id) for o in KIMI.options for i in o.items]
     assert {r["data-option"]: r["value"] for r in radios if "checked" in r} == configurator.resolve(KIMI)["state"]
@@ -85,6 +85,20 @@ def test_html_contract_and_default_command():
     target = copy["data-clipboard-target"]
     assert re.fullmatch(r"#[A-Za-z][\w-]*", target)  # a valid CSS id selector (no dots)
     assert any(a.get("id") == target[1:] and "data-command" in a for t, a in tags)
+
+
+def test_every_output_is_in_the_html_with_its_text_and_copy_button():
+    markup = widget.render_configurator("kimi-k2.7-code")
+    view = configurator.resolve(KIMI)
+    shown = {o["id"]: o["text"] for o in view["outputs"]}
+    codes = dict(re.findall(r'<code id="[^"]+" data-output="([^"]+)"[^>]*>(.*?)</code>', markup, re.S))
+    assert list(codes) == [o.id for o in KIMI.outputs]  # declared ones, applicable or not
+    for output_id, text in codes.items():
+        assert "\n" not in text  # one raw HTML block for Markdown, even with blank lines in a snippet
+        assert html.unescape(text) == shown.get(output_id, "")
+        block = re.search(rf'<div class="tabbed-block" data-output-block="{output_id}"( hidden)?>', markup)
+        assert bool(block.group(1)) == (output_id not in shown)
+        assert f'data-clipboard-target="#sb-kimi-k2-7-code-out-{output_id}"' in markup
 
 
 def test_fields_and_disabled_items_render_without_javascript():

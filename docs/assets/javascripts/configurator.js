@@ -106,7 +106,7 @@ class Widget {
     this.seq = 0; // latest change; older answers are dropped
     this.command = root.querySelector("[data-command]");
     this.status = root.querySelector(".sb-status");
-    root.querySelector(".sb-copy").hidden = false; // copying needs JavaScript (Material's clipboard)
+    for (const copy of root.querySelectorAll(".sb-copy")) copy.hidden = false; // copying needs JavaScript (Material's clipboard)
     this.name = root.dataset.configurator;
     // What the reader asked for: option id → item id or field text. Only these go to the
     // engine; everything else takes the spec's defaults, which can depend on other choices
@@ -185,6 +185,7 @@ class Widget {
 
   change(optionId, value) {
     this.seq += 1;
+    this.changed = true;
     this.explicit[optionId] = value;
     remembered.set(this.name, { ...this.explicit });
     this.reportNext = false;
@@ -225,6 +226,7 @@ class Widget {
       command: compact.command,
       explanations: compact.explanations.map(([code, why]) => ({ code: text(code), text: text(why) })),
       notes: compact.notes.map(([level, note]) => ({ level, text: text(note) })),
+      outputs: compact.outputs.map(([id, title, lang, body]) => ({ id, title: text(title), lang, text: text(body) })),
       ignored: [],
     };
   }
@@ -297,6 +299,7 @@ class Widget {
       pre.classList.remove("sb-flash-a", "sb-flash-b");
       pre.classList.add(next);
     }
+    this.renderOutputs(view.outputs || []);
     // Rebuild the lists only when they change: most clicks leave them as they are.
     const lists = JSON.stringify([view.notes, view.explanations]);
     if (lists !== this.lists) {
@@ -304,6 +307,28 @@ class Widget {
       this.renderLists(view);
     }
     this.writeUrl(view.query);
+  }
+
+  // Snippet tabs: the build rendered one per declared output; show those the view has.
+  renderOutputs(outputs) {
+    const byId = new Map(outputs.map((o) => [o.id, o]));
+    let checkedHidden = false;
+    for (const block of this.root.querySelectorAll("[data-output-block]")) {
+      const output = byId.get(block.dataset.outputBlock);
+      const code = block.querySelector("[data-output]");
+      const text = output ? output.text : "";
+      if (code.textContent !== text) code.textContent = text;
+      block.hidden = !output;
+      const label = this.root.querySelector(`[data-output-tab="${block.dataset.outputBlock}"]`);
+      label.hidden = !output;
+      const radio = this.root.querySelector(`#${CSS.escape(label.htmlFor)}`);
+      radio.hidden = !output; // out of the tab order and the accessibility tree with its label
+      if (radio.checked && !output) checkedHidden = true;
+    }
+    if (checkedHidden) {
+      const first = this.root.querySelector("[data-output-tab]:not([hidden])");
+      if (first) this.root.querySelector(`#${CSS.escape(first.htmlFor)}`).checked = true;
+    }
   }
 
   renderLists(view) {
@@ -351,6 +376,8 @@ class Widget {
     const url = new URL(location.href);
     for (const option of this.specOptions) url.searchParams.delete(option.id);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    // A shared link lands on the configurator, once the reader has chosen something here.
+    if (this.changed && this.root.id) url.hash = this.root.id;
     if (url.href !== location.href) history.replaceState(history.state, "", url);
   }
 

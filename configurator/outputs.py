@@ -1,0 +1,160 @@
+"""Named outputs: snippets beside the command (verify, chat, benchmark, agent set-ups…).
+
+    outputs:
+      - id: verify                 # the page's hook: [data-output="verify"]
+        title: Verify
+        lang: shell                # shell | python | json | text
+        when: {engine: vllm}       # optional: shown only when this holds
+        lines:
+          - "curl http://{client_host:dq}:{api_port:dq}/v1/models"
+          - {text: '  -H "Content-Type: application/json"', when: {engine: vllm}}
+      - id: serve
+        title: vllm serve
+        lang: shell
+        command: {program: vllm serve, args: [...]}   # same shape as the spec's command
+
+Every placeholder in a line names how its value is escaped for where it stands, so no
+value a reader types can break out of its context:
+  sh    a whole shell word (shlex.quote)
+  dq    inside a shell "double-quoted" string
+  py    inside a Python "string" literal
+  json  inside a JSON "string" (also safe inside a shell '…' string)
+  text  as is: only in `lang: text` outputs, which are read, not run
+A line whose placeholder has no value (a field left empty, a hidden option) is left out.
+"""
+
+import json
+import shlex
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from . import conditions
+
+LANGS = ("shell", "python", "json", "text")
+ESCAPES = ("sh", "dq", "py", "json", "text")
+
+
+def template_refs(template):
+    return list(string.Formatter().parse(template))
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    when: Any
+
+
+@dataclass(frozen=True)
+class Output:
+    id: str
+    title: str
+    lang: str
+    when: Any
+    lines: tuple  # of Line, or () for a command output
+    command: Any  # (program, rules) or None
+    where: str
+
+
+def escape(value: str, how: str) -> str:
+    if how == "sh":
+        return shlex.quote(value)
+    if how == "dq":
+        return "".join("\\" + ch if ch in '\\"$`' else ch for ch in value)
+    if how in ("py", "json"):
+        inner = json.dumps(value, ensure_ascii=False)[1:-1]
+        return inner.replace("'", "\\u0027") if how == "json" else inner
+    return value
+
+
+def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command):
+    if not isinstance(raw_outputs, list):
+        c.fail("outputs", "expected a list")
+    out, seen = [], set()
+    for i, raw in enumerate(raw_outputs):
+        where = f"outputs[{i}]"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            where = f"outputs.{raw['id']}"
+        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command"))
+        output_id = c.ident(raw["id"], f"{where}.id")
+        if output_id in seen or output_id == "command":
+            c.fail(f"{where}.id", "duplicate output id" if output_id in seen else "'command' is reserved")
+        seen.add(output_id)
+        lang = raw["lang"]
+        if lang not in LANGS:
+            c.fail(f"{where}.lang", f"expected one of {', '.join(LANGS)}")
+        when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
+        check_cond(when, f"{where}.when")
+        if ("lines" in raw) == ("command" in raw):
+            c.fail(where, "give either 'lines' (a snippet) or 'command' (a command like the spec's)")
+        lines, command = (), None
+        if "command" in raw:
+            if lang != "shell":
+                c.fail(f"{where}.lang", "a command output is shell")
+            command = parse_command(raw["command"], f"{where}.command")
+        else:
+            lines = tuple(_line(c, raw_line, f"{where}.lines[{j}]", lang, check_template_refs, check_cond)
+                          for j, raw_line in enumerate(_list(c, raw["lines"], f"{where}.lines")))
+        out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where))
+    return tuple(out)
+
+
+def _list(c, raw, where):
+    if not isinstance(raw, list) or not raw:
+        c.fail(where, "expected a non-empty list")
+    return raw
+
+
+def _line(c, raw, where, lang, check_template_refs, check_cond):
+    when = None
+    if isinstance(raw, dict):
+        c.keys(raw, where, ("text",), ("when",))
+        when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
+        check_cond(when, f"{where}.when")
+        raw = raw["text"]
+    if not isinstance(raw, str):
+        c.fail(where, "expected a line of text")
+    if any(ord(ch) < 0x20 and ch != "\t" for ch in raw):
+        c.fail(where, "one line per entry: no line breaks or control characters")
+    try:
+        parts = template_refs(raw)
+    except ValueError as exc:
+        c.fail(where, f"bad template {raw!r}: {exc}")
+    for _, ref, how, conversion in parts:
+        if ref is None:
+            continue
+        if conversion or how not in ESCAPES:
+            c.fail(where, f"placeholder {{{ref}}} must say how it is escaped: {{{ref}:sh}}, :dq, :py, :json or :text")
+        if how == "text" and lang != "text":
+            c.fail(where, f"{{{ref}:text}} is unescaped: only for lang: text outputs")
+        check_template_refs(ref, where)
+    return Line(raw, when)
+
+
+def render_outputs(outputs, fill, holds, render_command):
+    """[{id, title, lang, text}] of the outputs that apply. `fill(ref)` → str or None."""
+    shown = []
+    for output in outputs:
+        if output.when is not None and not holds(output.when):
+            continue
+        if output.command is not None:
+            text = render_command(output.command)
+        else:
+            text = "\n".join(line for line in (_fill_line(l, fill, holds) for l in output.lines) if line is not None)
+        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": text})
+    return shown
+
+
+def _fill_line(line, fill, holds):
+    if line.when is not None and not holds(line.when):
+        return None
+    out = []
+    for literal, ref, how, _ in template_refs(line.text):
+        out.append(literal)
+        if ref is None:
+            continue
+        value = fill(ref)
+        if value is None:
+            return None
+        out.append(escape(value, how))
+    return "".join(out)

@@ -1,0 +1,319 @@
+"""The whole deployment in one configurator (issue 8): SGLang or vLLM, the reader's own values,
+the snippets beside the command and the memory estimate, all from the Kimi spec."""
+
+import ast
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from configurator import all_states, resolve
+from macros.specs import load_spec_file, spec_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))
+SEEDS = {s["id"]: s["text"] for s in json.loads((ROOT / "tests/data/seed_snippets.json").read_text())["snippets"]}
+HUB_ID = "moonshotai/Kimi-K2.7-Code"
+
+# Values a reader may type: at the fields' bounds, and valid but shell-hostile.
+EMPTY = {}
+LOW = {"name": "k", "port": "1", "host": "h", "ctx": "1024", "weights": "/", "frac": "0.001"}
+HIGH = {"name": "K" * 200, "port": "65535", "host": "h" * 200, "ctx": "262144",
+        "weights": "/" + "w" * 199, "frac": "0.999"}
+HOSTILE = {"port": "08000", "host": "10.0.0.5",
+           "weights": "/m/$(touch pwned) `id` \"q\" 'x' \\ ;|&<>*?! ~ {model} %s"}
+FIELD_SETS = {"empty": EMPTY, "low": LOW, "high": HIGH, "hostile": HOSTILE}
+
+
+def reachable_states():
+    """Every radio state a reader can reach (distinct resolved states)."""
+    seen = {}
+    for choices in all_states(SPEC):
+        state = resolve(SPEC, choices)["state"]
+        seen[json.dumps(state, sort_keys=True)] = state
+    return list(seen.values())
+
+
+STATES = reachable_states()
+
+
+def outputs(view):
+    return {o["id"]: o["text"] for o in view["outputs"]}
+
+
+def split(text):
+    return shlex.split(text.replace(" \\\n", " "))
+
+
+def sh_words(script):
+    """The words a POSIX shell passes to `words …` at the end of `script`."""
+    # openai_words: the same, after the OPENAI_* variables its command line sets for it.
+    prelude = ('words() { printf "%s\\0" "$@"; }\n'
+               'openai_words() { words "$OPENAI_API_KEY" "$OPENAI_BASE_URL" "$OPENAI_MODEL" "$@"; }\n')
+    done = subprocess.run(["sh", "-c", prelude + script],
+                          capture_output=True, text=True, timeout=30, cwd="/")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("\0")[:-1]
+
+
+def expected(state, fields):
+    """What the snippets must point at, worked out independently of the spec's derived values."""
+    vllm = state["engine"] == "vllm"
+    model = fields.get("weights") or HUB_ID
+    served = fields.get("name") or ("kimi-k2.7-code" if vllm else model)
+    port = str(int(fields["port"])) if fields.get("port") else ("8000" if vllm else "30000")
+    host = fields.get("host") or "localhost"
+    return model, served, port, host
+
+
+def test_there_are_60_reachable_states_56_sglang_4_vllm():
+    assert len(STATES) == 60
+    assert sum(s["engine"] == "sglang" for s in STATES) == 56
+    assert [s["hardware"] for s in STATES if s["engine"] == "vllm"] == ["b200"] * 4
+
+
+# --- published blocks ------------------------------------------------------------------------
+
+def test_vllm_published_state_is_the_lambda_guide_byte_for_byte():
+    view = resolve(SPEC, {"engine": "vllm"})
+    assert view["command"] == SEEDS["vllm-docker-run"]
+    shown = outputs(view)
+    for output_id, seed_id in (("verify", "vllm-verify-curl"), ("bench", "vllm-bench-serve"),
+                               ("claude-code", "claude-code-env"), ("noumena", "noumena-code-backend")):
+        assert shown[output_id] == SEEDS[seed_id], output_id
+
+
+def test_vllm_serve_is_the_docker_commands_equivalent_with_a_positional_model():
+    view = resolve(SPEC, {"engine": "vllm"})
+    docker = split(view["command"])
+    after_image = docker[docker.index("vllm/vllm-openai:nightly-e312c5cb25427e76fc3830ab14e7b6bc0963a55c") + 1:]
+    serve = split(outputs(view)["serve"])
+    assert serve[:3] == ["vllm", "serve", HUB_ID]
+    assert "--model" not in serve
+    # Same flags as the container's arguments, plus the port the container publishes.
+    assert serve[3:] == after_image[2:] + ["--port", "8000"]
+
+
+def test_sglang_commands_ignore_empty_fields_and_an_explicit_engine():
+    golden = json.loads((ROOT / "tests/data/kimi-k2.7-code.sglang.golden.json").read_text())
+    blanks = {k: "" for k in LOW}
+    for row in golden:
+        assert resolve(SPEC, {"engine": "sglang", **blanks, **row["choices"]})["command"] == row["command"]
+
+
+# --- engine choice and fallbacks ---------------------------------------------------------------
+
+def test_hardware_without_a_published_command_is_disabled_with_the_reason():
+    sglang = {i["id"]: i for i in resolve(SPEC, {})["options"][1]["items"]}
+    assert not sglang["b200"]["enabled"] and "No published SGLang command" in sglang["b200"]["reason"]
+    vllm = {i["id"]: i for i in resolve(SPEC, {"engine": "vllm"})["options"][1]["items"]}
+    assert [i for i, v in vllm.items() if v["enabled"]] == ["b200"]
+    assert "No published vLLM command" in vllm["mi300x"]["reason"]
+
+
+def test_a_reader_on_mi300x_who_picks_vllm_lands_on_b200_and_gets_mi300x_back_on_sglang():
+    explicit = {"hardware": "mi300x", "engine": "vllm"}
+    view = resolve(SPEC, explicit)
+    assert view["state"]["hardware"] == "b200"
+    assert view["command"].startswith("docker run")
+    assert [i["key"] for i in view["ignored"]] == ["hardware"]
+    explicit["engine"] = "sglang"
+    assert resolve(SPEC, explicit)["state"]["hardware"] == "mi300x"
+
+
+def test_dp_attention_is_an_sglang_option():
+    view = resolve(SPEC, {"engine": "vllm", "dpattention": "enabled"})
+    assert "dpattention" not in view["state"]
+    assert "--enable-dp-attention" not in view["command"]
+
+
+# --- the reader's own values -------------------------------------------------------------------
+
+@pytest.mark.parametrize("engine", ["sglang", "vllm"])
+def test_fields_reach_the_command_with_each_engines_flags(engine):
+    fields = {"name": "my-kimi", "port": "9000", "host": "10.0.0.5", "ctx": "131072",
+              "weights": "/data/kimi", "frac": "0.85"}
+    argv = resolve(SPEC, {"engine": engine, **fields})["argv"]
+
+    def after(flag):
+        return argv[argv.index(flag) + 1]
+
+    assert after("--served-model-name") == "my-kimi"
+    if engine == "sglang":
+        assert (after("--port"), after("--host"), after("--context-length")) == ("9000", "10.0.0.5", "131072")
+        assert (after("--model-path"), after("--mem-fraction-static")) == ("/data/kimi", "0.85")
+    else:
+        assert after("-p") == "10.0.0.5:9000:8000"
+        assert (after("--max-model-len"), after("--gpu-memory-utilization")) == ("131072", "0.85")
+        assert after("--model") == "/data/kimi" and after("-v") == "/data/kimi:/data/kimi"
+        assert "~/.cache/huggingface:/root/.cache/huggingface" not in argv
+
+
+def test_the_readers_fraction_replaces_the_published_amd_one():
+    argv = resolve(SPEC, {"hardware": "mi300x", "frac": "0.9"})["argv"]
+    assert argv.count("--mem-fraction-static") == 1
+    assert argv[argv.index("--mem-fraction-static") + 1] == "0.9"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("name", "a b; rm -rf ~"), ("name", "-x"), ("port", "0"), ("port", "65536"), ("host", "a;b"),
+    ("ctx", "1023"), ("ctx", "262145"), ("weights", "relative/path"), ("weights", "/a:/b"),
+    ("frac", "1.5"), ("frac", "0"), ("frac", "0.9 --x"),
+])
+def test_invalid_values_are_reported_and_change_nothing(field, value):
+    for engine in ("sglang", "vllm"):
+        view = resolve(SPEC, {"engine": engine, field: value})
+        assert view["command"] == resolve(SPEC, {"engine": engine})["command"]
+        assert view["outputs"] == resolve(SPEC, {"engine": engine})["outputs"]
+        field_view = next(o for o in view["options"] if o["id"] == field)
+        assert field_view["error"] and field_view["value"] == value  # kept for the reader to fix
+
+
+# --- snippets: valid, and pointing where the reader said ---------------------------------------
+
+@pytest.mark.parametrize("fields", FIELD_SETS.values(), ids=FIELD_SETS.keys())
+def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
+    for state in STATES:
+        view = resolve(SPEC, {**state, **fields})
+        assert all(o.get("error") is None for o in view["options"] if o["kind"] != "radio"), view["options"]
+        model, served, port, host = expected(state, fields)
+        base = f"http://{host}:{port}"
+        shown = outputs(view)
+        reasoning, tools = state["reasoning"] == "enabled", state["toolcall"] == "enabled"
+        assert set(shown) == {"ready", "verify", "chat-curl", "chat-python", "bench", "claude-code", "noumena",
+                              "memory"} | ({"serve"} if state["engine"] == "vllm" else set()) \
+            | ({"tools-python"} if tools else set())
+
+        assert split(shown["verify"]) == ["curl", "-X", "GET", f"{base}/v1/models", "-H", "Content-Type: application/json"]
+        assert f"{base}/v1/models" in split(shown["ready"])
+        curl = split(shown["chat-curl"])
+        assert curl[:5] == ["curl", f"{base}/v1/chat/completions", "-H", "Content-Type: application/json", "-d"]
+        body = json.loads(curl[5])
+        assert body["model"] == served and body["messages"][0]["role"] == "user"
+
+        for output_id in ("chat-python", "tools-python"):
+            if output_id not in shown:
+                continue
+            tree = ast.parse(shown[output_id])
+            compile(tree, output_id, "exec")
+            constants = {k.arg: k.value.value for n in ast.walk(tree) if isinstance(n, ast.Call)
+                         for k in n.keywords if isinstance(k.value, ast.Constant)}
+            assert constants["model"] == served and constants["base_url"] == f"{base}/v1"
+        assert ("reasoning_content" in shown["chat-python"]) == reasoning
+
+        bench = split(shown["bench"])
+        assert bench[:3] == ["vllm", "bench", "serve"]
+        assert bench[bench.index("--model") + 1] == model
+        assert bench[bench.index("--served-model-name") + 1] == served
+        published = state["engine"] == "vllm" and not fields.get("host") and not fields.get("port")
+        assert ("--base-url" not in bench) if published else bench[bench.index("--base-url") + 1] == base
+
+        # Double-quoted shell text: shlex and sh differ on backslashes there, so ask sh itself.
+        agent_host = "<NODE_IP>" if not fields.get("host") else host
+        models = ("", "_DEFAULT_SONNET", "_DEFAULT_OPUS", "_DEFAULT_HAIKU", "_SMALL_FAST", "_FAST")
+        claude = sh_words(shown["claude-code"].replace("\nclaude", "\nwords \"$ANTHROPIC_BASE_URL\" " + " ".join(
+            f'"$ANTHROPIC{m}_MODEL"' for m in models)))
+        assert claude == [f"http://{agent_host}:{port}", *[served] * len(models)]
+        noumena = shown["noumena"].split("bun run build\n")[1].replace(
+            "./.tmp/packages/ncode-0.1.0-linux-x64/ncode", "openai_words")
+        name = fields.get("name") or "my-kimi2.7-code"
+        assert sh_words(noumena) == ["dummy", f"http://{agent_host}:{port}/v1", name,
+                                     "--print", "--model", name, "--max-turns", "1", "Reply exactly: ok"]
+
+
+def test_hostile_values_stay_literal_in_a_real_shell(tmp_path):
+    """The exports, run by sh, set exactly the text typed (nothing expanded or executed)."""
+    view = resolve(SPEC, {"weights": HOSTILE["weights"]})  # SGLang serves under the weights path
+    exports = shown = outputs(view)["claude-code"].replace("\nclaude", "")
+    script = exports + '\nprintf %s "$ANTHROPIC_MODEL"'
+    done = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == HOSTILE["weights"]
+    assert not (tmp_path / "pwned").exists() and shown
+
+
+# --- memory estimate ---------------------------------------------------------------------------
+
+def memory(choices):
+    view = resolve(SPEC, choices)
+    lines = outputs(view)["memory"].splitlines()
+    tokens = next((l.rsplit("= ", 1)[1] for l in lines if l.startswith("Tokens that fit")), None)
+    verdict = next((l for l in lines if l.startswith("Context length")), "")
+    warned = any("does not fit" in n["text"] for n in view["notes"])
+    return tokens, verdict, warned, lines
+
+
+# Worked by hand (GB = 10^9 bytes; KV per token = 61 × (512 + 64) × bytes per element):
+#  MI300X, 0.8:  192 × 0.8 = 153.6; 595 / 4 = 148.75; 4.85 GB / 35,136 B = 138,035 < 262,144
+#  B200 vLLM:    179 × 0.9 = 161.1; 595 / 8 = 74.375; 86.725 GB / 70,272 B = 1,234,133
+#  H200, 0.9:    141 × 0.9 = 126.9; − 74.375 = 52.525 GB / 70,272 B = 747,452
+#  MI355X, 0.8:  288 × 0.8 = 230.4; − 148.75 = 81.65 GB / 35,136 B = 2,323,827
+#  MI300X, 0.75: 144 − 148.75 < 0: nothing left, 0 tokens
+@pytest.mark.parametrize("choices,tokens,fits", [
+    ({"hardware": "mi300x"}, "138,035", False),
+    ({"hardware": "mi300x", "ctx": "131072"}, "138,035", True),
+    ({"engine": "vllm"}, "1,234,133", True),
+    ({"frac": "0.9"}, "747,452", True),
+    ({"hardware": "mi355x"}, "2,323,827", True),
+    ({"hardware": "mi300x", "frac": "0.75"}, "0", False),
+])
+def test_memory_estimate_matches_hand_computed_cases(choices, tokens, fits):
+    got, verdict, warned, lines = memory(choices)
+    assert got == tokens
+    assert ("fits: yes" in verdict) == fits and ("fits: NO" in verdict) == (not fits)
+    assert warned == (not fits)
+    assert lines[0].startswith("Estimate, not a measurement")
+
+
+def test_memory_estimate_waits_for_a_fraction_when_sglang_picks_its_own():
+    tokens, verdict, warned, lines = memory({})
+    assert tokens is None and verdict == "" and not warned
+    assert any("picks the memory fraction itself" in l for l in lines)
+
+
+def test_memory_estimate_names_its_facts_and_sources():
+    text = "\n".join(memory({"hardware": "mi300x"})[3])
+    for fact in ("595 GB", "61 layers", "kv_lora_rank", "qk_rope_head_dim", "MI300X 192 GB", "https://"):
+        assert fact in text
+
+
+# --- the real engines' parsers -----------------------------------------------------------------
+
+CHECK = Path(os.environ.get("SERVEBOOK_ENGINES_CHECK", "/work/shared/tools/engines/check"))
+ORACLE_DIR = Path(os.environ.get("ORACLE_DIR", Path.home() / ".cache" / "servebook-engines"))
+
+
+def engine_commands():
+    """Every command the page can show, as (tool, argv): SGLang launches, vLLM serve (the docker
+    command's vLLM part too), and the benchmark."""
+    commands = set()
+    for state in STATES:
+        for fields in FIELD_SETS.values():
+            view = resolve(SPEC, {**state, **fields})
+            argv = view["argv"]
+            if argv[0] == "docker":
+                image = next(i for i, w in enumerate(argv) if w.startswith("vllm/vllm-openai:"))
+                commands.add(("vllm_check.py", ("vllm", "serve", *argv[image + 1:])))
+            else:
+                commands.add(("sglang_check.py", tuple(argv)))
+            shown = outputs(view)
+            for output_id in ("serve", "bench"):
+                if output_id in shown:
+                    commands.add(("vllm_check.py", tuple(split(shown[output_id]))))
+    return commands
+
+
+@pytest.mark.skipif(not (CHECK.exists() and (ORACLE_DIR / "venv").exists()), reason="engine parsers not installed")
+def test_every_command_is_accepted_by_the_real_engine_parsers():
+    commands = engine_commands()
+    for tool in ("sglang_check.py", "vllm_check.py"):
+        lines = [shlex.join(argv) for t, argv in sorted(commands) if t == tool]
+        done = subprocess.run([str(CHECK), tool, "--json"], input="\n".join(lines) + "\n", capture_output=True,
+                              text=True, env={**os.environ, "ORACLE_DIR": str(ORACLE_DIR)}, timeout=1800)
+        results = json.loads(done.stdout)
+        assert len(results) == len(lines)
+        bad = [(r["command"], r["status"], r.get("error")) for r in results if r["status"] != "OK"]
+        assert not bad, bad[:3]

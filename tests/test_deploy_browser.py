@@ -1,0 +1,165 @@
+"""The deployment configurator in headless Chromium: engine choice, the reader's own values and
+the snippet tabs (issue 8). Every text on the page is compared with the engine's own view."""
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from browser_helpers import AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, hold, label_of, wait_engine
+from configurator import resolve
+from macros.specs import load_spec_file, spec_path
+from test_configurator_browser import AXE_RUN
+
+pytestmark = pytest.mark.browser
+SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))
+
+SNIPPETS = """(sel) => Object.fromEntries([...document.querySelectorAll(sel + ' [data-output]')]
+    .map((c) => [c.dataset.output, c.closest('[data-output-block]').hidden ? null : c.textContent]))"""
+
+
+@pytest.fixture(scope="module")
+def context(browser):
+    ctx = browser.new_context(color_scheme="light")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    yield page
+    page.close()
+
+
+def expected_snippets(choices):
+    view = resolve(SPEC, choices)
+    shown = {o["id"]: o["text"] for o in view["outputs"]}
+    return view["command"], {o.id: shown.get(o.id) for o in SPEC.outputs}
+
+
+def wait_for_view(page, choices, timeout=10_000):
+    """Wait until the command and every snippet are the engine's view of `choices`, then assert it."""
+    want_command, want_snippets = expected_snippets(choices)
+    try:
+        page.wait_for_function(
+            """([sel, cmd, snippets]) => {
+                 const root = document.querySelector(sel);
+                 if (root.querySelector('[data-command]').textContent !== cmd) return false;
+                 return Object.entries(snippets).every(([id, text]) => {
+                   const code = root.querySelector(`[data-output="${id}"]`);
+                   return text === null ? code.closest('[data-output-block]').hidden : code.textContent === text;
+                 });
+               }""", arg=[ROOT_SEL, want_command, want_snippets], timeout=timeout)
+    except Exception:  # noqa: BLE001 - the asserts say what differs
+        pass
+    assert command(page) == want_command
+    assert page.evaluate(SNIPPETS, ROOT_SEL) == want_snippets
+
+
+def field(page, field_id):
+    return page.locator(f'{ROOT_SEL} [data-field="{field_id}"]')
+
+
+def test_typing_a_served_name_updates_the_command_and_every_snippet(page, site_url):
+    rec = Recorder(site_url).attach_page(page)
+    page.goto(site_url + DEPLOY + "?engine=vllm")
+    wait_engine(page, "python")
+    wait_for_view(page, {"engine": "vllm"})
+    field(page, "name").fill("my-kimi")
+    wait_for_view(page, {"engine": "vllm", "name": "my-kimi"})
+    snippets = page.evaluate(SNIPPETS, ROOT_SEL)
+    for output_id in ("serve", "chat-curl", "chat-python", "tools-python", "bench", "claude-code", "noumena"):
+        assert "my-kimi" in snippets[output_id], output_id
+    assert "--served-model-name my-kimi" in command(page)
+    # An invalid entry is flagged and kept, and changes nothing.
+    field(page, "name").fill("my kimi; rm -rf ~")
+    wait_for_view(page, {"engine": "vllm", "name": "my kimi; rm -rf ~"})
+    assert "--served-model-name kimi-k2.7-code" in command(page)
+    assert page.locator(f'{ROOT_SEL} [data-field-group="name"] .sb-error').text_content().strip()
+    assert rec.page_errors == [] and rec.console_errors == []
+
+
+def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(page, context, site_url):
+    page.goto(site_url + DEPLOY)
+    wait_engine(page, "python")
+    label_of(page, "hardware", "mi300x").click()
+    for field_id, value in (("port", "9000"), ("ctx", "131072"), ("weights", "/data/my kimi")):
+        field(page, field_id).fill(value)
+    choices = {"hardware": "mi300x", "port": "9000", "ctx": "131072", "weights": "/data/my kimi"}
+    wait_for_view(page, choices)
+    url = page.evaluate("location.href")
+    parts = urlsplit(url)
+    assert dict(parse_qsl(parts.query)) == choices
+    assert parts.fragment == page.evaluate("(sel) => document.querySelector(sel).id", ROOT_SEL) != ""
+
+    other = context.new_page()
+    try:
+        other.goto(url)
+        wait_engine(other, "python")
+        wait_for_view(other, choices)
+        for field_id in ("port", "ctx", "weights"):
+            assert field(other, field_id).input_value() == choices[field_id]
+        top = other.evaluate("(sel) => document.querySelector(sel).getBoundingClientRect().top", ROOT_SEL)
+        assert 0 <= top < other.viewport_size["height"] / 2  # scrolled to the configurator
+    finally:
+        other.close()
+
+
+def test_before_python_radios_are_instant_and_fields_visibly_wait(page, site_url):
+    _, wait_held, release = hold(page)
+    page.goto(site_url + DEPLOY)
+    wait_held()
+    assert field(page, "name").evaluate("(f) => f.readOnly")
+    assert "Python" in page.locator(f"{ROOT_SEL} .sb-status").text_content()
+    label_of(page, "engine", "vllm").click()
+    wait_for_view(page, {"engine": "vllm"}, timeout=2_000)  # the build's table, no Python
+    assert page.evaluate("(sel) => document.querySelector(sel).dataset.engine", ROOT_SEL) == "static"
+    label_of(page, "toolcall", "disabled").click()
+    wait_for_view(page, {"engine": "vllm", "toolcall": "disabled"}, timeout=2_000)
+    assert page.evaluate(SNIPPETS, ROOT_SEL)["tools-python"] is None  # no tool example
+    release()
+    wait_engine(page, "python")
+    assert not field(page, "name").evaluate("(f) => f.readOnly")
+    field(page, "port").fill("9000")
+    wait_for_view(page, {"engine": "vllm", "toolcall": "disabled", "port": "9000"})
+
+
+def test_a_hidden_tab_hands_the_selection_to_a_visible_one(page, site_url):
+    page.goto(site_url + DEPLOY + "?engine=vllm")
+    wait_engine(page, "python")
+    page.locator(f'{ROOT_SEL} [data-output-tab="serve"]').click()
+    assert page.locator(f'{ROOT_SEL} [data-output="serve"]').is_visible()
+    label_of(page, "engine", "sglang").click()
+    wait_for_view(page, {})
+    visible = page.locator(f"{ROOT_SEL} [data-output]:visible")
+    assert visible.count() == 1 and visible.get_attribute("data-output") != "serve"
+
+
+def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
+    page.goto(site_url + DEPLOY + "?engine=vllm&name=bad%20name")
+    wait_engine(page, "python")
+    page.locator(f'{ROOT_SEL} [data-output-tab="memory"]').click()
+    page.add_script_tag(path=str(AXE_JS))
+    page.wait_for_timeout(300)
+    assert page.evaluate(AXE_RUN, ROOT_SEL) == []
+
+
+def test_phone_width_fits_with_the_snippets(browser, site_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(site_url + DEPLOY + "?engine=vllm&weights=/a/very/long/path/to/the/weights/of/kimi-k2.7-code")
+        wait_engine(page, "python")
+        for tab in ("memory", "noumena", "tools-python"):
+            page.locator(f'{ROOT_SEL} [data-output-tab="{tab}"]').tap()
+            sizes = page.evaluate("""(sel) => ({scroll: document.documentElement.scrollWidth, inner: innerWidth,
+                                                right: document.querySelector(sel).getBoundingClientRect().right})""",
+                                  ROOT_SEL)
+            assert sizes["scroll"] <= sizes["inner"] and sizes["right"] <= sizes["inner"], (tab, sizes)
+        field(page, "port").tap()
+        page.keyboard.type("9000")
+        wait_for_view(page, {"engine": "vllm", "weights": "/a/very/long/path/to/the/weights/of/kimi-k2.7-code",
+                             "port": "9000"})
+    finally:
+        context.close()
