@@ -95,6 +95,7 @@ def on_files(files, config):
     served[shipped["engine_uri"]] = write_configurator_zip()
     served[shipped["worker_uri"]] = shipped["worker_path"]
     served[shipped["page_uri"]] = shipped["page_path"]
+    served["assets/servebook/engine-data.json"] = write_engine_data()
     served["assets/vendor/mermaid.min.js"] = MERMAID
     for uri in (PAGE_SCRIPT, WORKER_SCRIPT):  # only the hashed copies are served
         if (source := files.get_file_from_path(uri)) is not None:
@@ -208,6 +209,16 @@ def configurator_zip_bytes(package: Path = ENGINE_PKG) -> bytes:
             info.create_system, info.external_attr = 3, 0o100644 << 16
             zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return buf.getvalue()
+
+
+def write_engine_data(dest: Path = GENERATED / "engine-data.json") -> Path:
+    """Every engine data file, as one JSON list: what the command checker's page script fetches."""
+    files = sorted((ENGINE_PKG / "engine_data").glob("*.json"))
+    text = json.dumps([json.loads(p.read_text(encoding="utf-8")) for p in files], separators=(",", ":"))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.exists() or dest.read_text(encoding="utf-8") != text:
+        dest.write_text(text, encoding="utf-8")
+    return dest
 
 
 def write_configurator_zip(dest: Path = ENGINE_ZIP) -> Path:

@@ -79,27 +79,15 @@ def test_first_sign_of_use_starts_python_and_clicks_stay_instant(visit, how):
     assert rec.page_errors == [] and rec.console_errors == []
 
 
-def test_a_command_checker_element_starts_python_too(visit, site_url, browser):
-    context = browser.new_context()
-    rec = Recorder(site_url).attach_context(context)
-    page = context.new_page()
-    try:
-        # The command checker (another widget) is not on the site yet: add a stand-in element.
-        def with_checker(route):
-            html = route.fetch().text()
-            route.fulfill(body=html.replace("<article", '<div data-command-check tabindex="0">check</div><article', 1),
-                          headers={"content-type": "text/html; charset=utf-8"})
-        page.route("**/deploy/", with_checker)
-        page.goto(site_url + DEPLOY)
-        page.wait_for_load_state("networkidle")
-        assert python_requests(rec) == []
-        page.locator("[data-command-check]").hover()
-        wait_engine(page, "python")
-        # The same worker answers other page code through the generic call.
-        result = page.evaluate("""() => window.servebookEngine.call("nope").then(() => "resolved", (e) => e.message)""")
-        assert "unknown request type" in result
-    finally:
-        context.close()
+def test_a_command_checker_element_starts_python_too(visit):
+    page, rec = visit()
+    page.wait_for_load_state("networkidle")
+    assert python_requests(rec) == []
+    page.locator("[data-command-check]").first.hover()
+    wait_engine(page, "python")
+    # The same worker answers other page code through the generic call.
+    result = page.evaluate("""() => window.servebookEngine.call("nope").then(() => "resolved", (e) => e.message)""")
+    assert "unknown request type" in result
 
 
 def test_a_url_with_free_form_values_starts_python_at_once(visit):
@@ -115,3 +103,20 @@ def test_a_url_with_only_choices_needs_no_python(visit):
     page.wait_for_timeout(1000)
     assert page.locator(f"{ROOT_SEL} [data-command]").text_content() == golden({"hardware": "mi300x"})
     assert python_requests(rec) == []
+
+
+def test_the_command_checker_runs_in_the_same_worker(visit):
+    """The deploy page's "Check a command" asks the engine worker (message type "check")."""
+    page, rec = visit()
+    page.wait_for_load_state("networkidle")
+    assert python_requests(rec) == []
+    checker = page.locator("[data-command-check]")
+    checker.locator("textarea").fill("python3 -m sglang.launch_server --model-path x --tp-sizee 8")
+    checker.locator("button[type=submit]").click()
+    page.wait_for_function("(sel) => document.querySelector(sel).dataset.engine !== 'static'",
+                           arg="[data-command-check]", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert checker.get_attribute("data-engine") != "unavailable", checker.inner_text()
+    assert "tp-sizee" in checker.inner_text()
+    assert len(rec.engine_workers()) == 1
+    assert rec.page_errors == [] and rec.console_errors == []
