@@ -63,6 +63,7 @@ def field(page, field_id):
 def test_typing_a_served_name_updates_the_command_and_every_snippet(page, site_url):
     rec = Recorder(site_url).attach_page(page)
     page.goto(site_url + DEPLOY + "?engine=vllm")
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
     wait_engine(page, "python")
     wait_for_view(page, {"engine": "vllm"})
     field(page, "name").fill("my-kimi")
@@ -81,6 +82,7 @@ def test_typing_a_served_name_updates_the_command_and_every_snippet(page, site_u
 
 def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(page, context, site_url):
     page.goto(site_url + DEPLOY)
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
     wait_engine(page, "python")
     label_of(page, "hardware", "mi300x").click()
     for field_id, value in (("port", "9000"), ("ctx", "131072"), ("weights", "/data/my kimi")):
@@ -95,6 +97,7 @@ def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(
     other = context.new_page()
     try:
         other.goto(url)
+        other.locator(ROOT_SEL).hover()  # the first sign of use starts Python
         wait_engine(other, "python")
         wait_for_view(other, choices)
         for field_id in ("port", "ctx", "weights"):
@@ -108,6 +111,7 @@ def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(
 def test_before_python_radios_are_instant_and_fields_visibly_wait(page, site_url):
     _, wait_held, release = hold(page)
     page.goto(site_url + DEPLOY)
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
     wait_held()
     assert field(page, "name").evaluate("(f) => f.readOnly")
     assert "Python" in page.locator(f"{ROOT_SEL} .sb-status").text_content()
@@ -126,6 +130,7 @@ def test_before_python_radios_are_instant_and_fields_visibly_wait(page, site_url
 
 def test_a_hidden_tab_hands_the_selection_to_a_visible_one(page, site_url):
     page.goto(site_url + DEPLOY + "?engine=vllm")
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
     wait_engine(page, "python")
     page.locator(f'{ROOT_SEL} [data-output-tab="serve"]').click()
     assert page.locator(f'{ROOT_SEL} [data-output="serve"]').is_visible()
@@ -137,6 +142,7 @@ def test_a_hidden_tab_hands_the_selection_to_a_visible_one(page, site_url):
 
 def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
     page.goto(site_url + DEPLOY + "?engine=vllm&name=bad%20name")
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
     wait_engine(page, "python")
     page.locator(f'{ROOT_SEL} [data-output-tab="memory"]').click()
     page.add_script_tag(path=str(AXE_JS))
@@ -150,6 +156,7 @@ def test_phone_width_fits_with_the_snippets(browser, site_url):
     try:
         page = context.new_page()
         page.goto(site_url + DEPLOY + "?engine=vllm&weights=/a/very/long/path/to/the/weights/of/kimi-k2.7-code")
+        page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
         wait_engine(page, "python")
         for tab in ("memory", "noumena", "tools-python"):
             page.locator(f'{ROOT_SEL} [data-output-tab="{tab}"]').tap()
