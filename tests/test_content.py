@@ -1,7 +1,8 @@
 """Content checks on the built site, driven by tests/data/seed_snippets.json.
 
 - Every command block copied from the seed sources appears byte for byte as the text of a
-  ``<pre><code>`` block on the page it belongs to.
+  ``<pre><code>`` block on the page it belongs to, or, for a block a configurator shows instead,
+  as that configurator's output at the listed choices.
 - Every page has its main headings (h1/h2).
 - Pages that put SGLang and vLLM side by side use content tabs with those labels.
 - The benchmark chart is an accessible inline SVG (role="img", <title>, <desc>) that draws the
@@ -24,6 +25,8 @@ import pytest
 
 DATA = json.loads((Path(__file__).parent / "data" / "seed_snippets.json").read_text("utf-8"))
 SNIPPETS = DATA["snippets"]
+ON_PAGES = [s for s in SNIPPETS if "page" in s]
+IN_CONFIGURATORS = [s for s in SNIPPETS if "configurator" in s]
 HEADINGS = DATA["headings"]
 TABS = DATA["tabs"]
 CHART = DATA["chart"]
@@ -167,7 +170,7 @@ def parse(path: Path) -> PageParser:
 
 
 # -- seed command blocks --------------------------------------------------------------------
-@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s["id"] for s in SNIPPETS])
+@pytest.mark.parametrize("snippet", ON_PAGES, ids=[s["id"] for s in ON_PAGES])
 def test_seed_command_block_is_exact(built_site, snippet):
     page = parse(html_path(built_site, snippet["page"]))
     blocks = [b[:-1] if b.endswith("\n") else b for b in page.code_blocks]
@@ -178,10 +181,25 @@ def test_seed_command_block_is_exact(built_site, snippet):
     )
 
 
+@pytest.mark.parametrize("snippet", IN_CONFIGURATORS, ids=[s["id"] for s in IN_CONFIGURATORS])
+def test_seed_block_shown_by_a_configurator_is_exact(snippet):
+    """A seed block moved off the page into a configurator is its output, byte for byte, at the
+    listed choices with the reader's fields empty."""
+    from configurator import resolve
+    from macros.specs import load_spec_file, spec_path
+
+    where = snippet["configurator"]
+    spec, _ = load_spec_file(spec_path(where["spec"]))
+    view = resolve(spec, where["choices"])
+    shown = {"command": view["command"], **{o["id"]: o["text"] for o in view["outputs"]}}
+    assert shown.get(where["output"]) == snippet["text"], snippet["id"]
+
+
 def test_snippet_data_is_well_formed():
     ids = [s["id"] for s in SNIPPETS]
     assert len(ids) == len(set(ids)), "duplicate snippet ids"
     for s in SNIPPETS:
+        assert ("page" in s) != ("configurator" in s), f"{s['id']}: give a page or a configurator"
         assert s["text"] and not s["text"].endswith("\n"), s["id"]
         assert "\t" not in s["text"], s["id"]
         if s["reconstructed"]:
@@ -283,7 +301,7 @@ def command_blocks(built_site, page):
 def test_every_command_block_is_sourced_or_own(built_site, page):
     """A command block is either byte-identical to a snippet listed for the page (with its
     source) or marked as the site's own (then tests/test_commands_engines.py checks it)."""
-    listed = {s["text"] for s in SNIPPETS if s["page"] == page}
+    listed = {s["text"] for s in ON_PAGES if s["page"] == page}
     blocks = command_blocks(built_site, page)
     stray = [text for text, own in blocks if not own and text not in listed]
     assert not stray, f"{page}: command blocks with no listed source:\n" + "\n---\n".join(stray)
@@ -293,7 +311,7 @@ def test_command_block_finder_sees_the_deploy_page(built_site):
     """Guards the test above against finding nothing: the deploy page's listed blocks are seen."""
     texts = [text for text, _ in command_blocks(built_site, "models/kimi-k2.7-code/deploy.md")]
     assert "docker pull lmsysorg/sglang:latest" in texts
-    assert all(s["text"] in texts for s in SNIPPETS if s["page"].endswith("deploy.md"))
+    assert all(s["text"] in texts for s in ON_PAGES if s["page"].endswith("deploy.md"))
 
 
 # -- the site speaks to the reader, not about itself ----------------------------------------
