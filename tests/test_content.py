@@ -314,6 +314,60 @@ def test_command_block_finder_sees_the_deploy_page(built_site):
     assert all(s["text"] in texts for s in ON_PAGES if s["page"].endswith("deploy.md"))
 
 
+# -- links that open a configurator in a given state ----------------------------------------
+class Links(HTMLParser):
+    """Hrefs of <a> elements, and every element id, on a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.ids: dict[str, dict] = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids[a["id"]] = a
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+
+
+def configurator_links(built_site):
+    """(page, href, target html path, fragment, query choices) for links to a configurator."""
+    from urllib.parse import parse_qsl, urljoin, urlsplit
+
+    found = []
+    for page in MODEL_PAGES:
+        path = html_path(built_site, page)
+        links = Links()
+        links.feed(path.read_text("utf-8"))
+        base = "http://site/" + path.relative_to(built_site).as_posix()
+        for href in links.hrefs:
+            url = urlsplit(urljoin(base, href))
+            if url.netloc == "site" and url.fragment.startswith("sb-"):
+                target = built_site / url.path.lstrip("/")
+                target = target / "index.html" if url.path.endswith("/") else target
+                found.append((page, href, target, url.fragment, dict(parse_qsl(url.query))))
+    return found
+
+
+def test_links_open_a_configurator_in_a_state_it_accepts(built_site):
+    """Text that replaced a snippet links to the configurator (by its root id) in the state that
+    shows it: the target exists, and the engine takes every choice in the query as given."""
+    from configurator import resolve
+    from macros.specs import load_spec_file, spec_path
+
+    found = configurator_links(built_site)
+    assert any(q == {"engine": "vllm"} for *_, q in found), "no link opens the configurator on vLLM"
+    for page, href, target, fragment, query in found:
+        links = Links()
+        links.feed(target.read_text("utf-8"))
+        root = links.ids.get(fragment)
+        assert root and root.get("data-configurator"), f"{page}: {href} lands on no configurator"
+        view = resolve(load_spec_file(spec_path(root["data-configurator"]))[0], query)
+        assert not view["ignored"], f"{page}: {href}: {view['ignored']}"
+        assert all(view["state"][key] == value for key, value in query.items()), (page, href)
+
+
 # -- the site speaks to the reader, not about itself ----------------------------------------
 BANNED_PHRASES = ["our copy", "our notes", "these requests are ours", "we computed", "our own",
                   "our calculation", "we use", "we ran", "our interpretation", "our sources",
