@@ -72,7 +72,7 @@ def _apply(lines, first, last, edits):
         if not (0 <= i < len(out)) or not re.search(pattern, out[i]):
             return None  # the word is quoted or split oddly: not certain where it is
         out[i] = re.sub(pattern, new.replace("\\", r"\\"), out[i], count=1)
-        out[i] = re.sub(r"(?<=\S)  +(?=\S)", " ", out[i])
+        out[i] = re.sub(r"(?<=\S)  +(?=\S)", " ", out[i]).rstrip()
     kept = [l for l in out if l.strip() not in ("", "\\")]
     if kept:
         kept[-1] = re.sub(r"\s*\\\s*\Z", "", kept[-1])
