@@ -121,6 +121,7 @@ def test_a_one_line_command_with_tp_and_dp_gets_the_right_correction(visit):
     assert check(page, "sglang serve --model-path m --tp 8 --enable-dp-attention --dp 8") == "warnings"
     assert page.locator(f"{ROOT} [data-fixed-command]").text_content() == \
         "sglang serve --model-path m --tp-size 8 --attn-dp-size 8"
+    assert page.locator(f"{ROOT} .sb-check-verdict").inner_text().endswith(", line 1")
 
 
 @PAGES
@@ -131,6 +132,10 @@ def test_an_unknown_flag_is_rejected_with_the_nearest_names(visit, path):
     assert [s for s, _ in lines(page)] == ["ok", "ok", "error"]
     problem = page.locator(f"{ROOT} .sb-check-line--error [data-kind=unknown]").inner_text()
     assert "--tensor-paralel-size" in problem and "did you mean --tensor-parallel-size" in problem
+    # Flag names read as code, one word each (not broken at a hyphen).
+    names = page.locator(f"{ROOT} .sb-check-line--error [data-kind=unknown] code").all_inner_texts()
+    assert {"--tensor-paralel-size", "--tensor-parallel-size"} <= set(names)
+    assert page.locator(f"{ROOT} .sb-check-verdict").inner_text().endswith(", lines 1–3")
     assert page.locator(f"{ROOT} [data-fixed-command]").count() == 0  # a typo is not certain to fix
 
 
