@@ -27,7 +27,7 @@ def edits_for(result, opts):
                 continue  # shown as a warning; no certain rewrite
             edits += found[0]
             changes.append(found[1])
-            touched |= {(line, old) for line, old, _ in found[0]}
+            touched |= {(line, (old if isinstance(old, str) else old[0]).split("=")[0]) for line, old, _ in found[0]}
     for p in result["problems"]:
         if p["kind"] == "abbreviation" and (p["line"], p["flag"]) not in touched:
             edits.append((p["line"], p["flag"], p["option"]))
@@ -56,7 +56,8 @@ def _deprecation_edits(p, opts, seen):
         uses = seen.get(source["names"][0]) if source else None
         if uses and len(uses) == 1 and len(uses[0][2]) == 1 and _plain_flag(opts, moved.group(1)):
             src_word, src_line, (value,) = uses[0]
-            drop = [(src_line, src_word, "")] + ([] if "=" in src_word else [(src_line, value, "")])
+            # The flag and its value go as one `--dp 8`: the same value may stand elsewhere on the line.
+            drop = [(src_line, src_word if "=" in src_word else (src_word, value), "")]
             return drop + [(line, word, f"{moved.group(1)} {value}")], \
                 f"{src_word.split('=')[0]} {value} {word} → {moved.group(1)} {value}"
     return None
@@ -66,11 +67,12 @@ def _apply(lines, first, last, edits):
     out = list(lines[first - 1:last])
     for line, old, new in edits:
         i = line - first
-        pattern = r"(?<!\S)" + re.escape(old) + r"(?!\S)"
+        words = old if isinstance(old, tuple) else (old,)
+        pattern = r"(?<!\S)" + r"\s+".join(map(re.escape, words)) + r"(?!\S)"
         if not (0 <= i < len(out)) or not re.search(pattern, out[i]):
             return None  # the word is quoted or split oddly: not certain where it is
         out[i] = re.sub(pattern, new.replace("\\", r"\\"), out[i], count=1)
-        out[i] = re.sub(r"(?<=\S)  +(?=\S)", " ", out[i])
+        out[i] = re.sub(r"(?<=\S)  +(?=\S)", " ", out[i]).rstrip()
     kept = [l for l in out if l.strip() not in ("", "\\")]
     if kept:
         kept[-1] = re.sub(r"\s*\\\s*\Z", "", kept[-1])

@@ -61,30 +61,44 @@ def check_spec(spec, data):
     notes, done, used = {}, set(), set()
     for choices in states(spec):
         view = resolve(spec, choices)
-        if view["command"] in done:
-            continue
-        done.add(view["command"])
-        [result] = checker.check_text(view["command"])["commands"]
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
-        if result["engine"] not in releases:
-            raise SpecError(spec.source, "command",
-                            f"in state {state}: not a {' or '.join(releases)} command the checker reads")
-        for p in result["problems"]:
-            if p["kind"] in ALLOWED:
+        if view["command"] not in done:
+            done.add(view["command"])
+            [result] = checker.check_text(view["command"])["commands"]
+            if result["engine"] not in releases:
+                raise SpecError(spec.source, "command",
+                                f"in state {state}: not a {' or '.join(releases)} command the checker reads")
+            _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes)
+        # Command-shaped outputs (`vllm serve`, `vllm bench serve`…) too; other lines
+        # (curl, python, prose) are not engine commands and the checker leaves them alone.
+        for output in view["outputs"]:
+            key = (output["id"], output["text"])
+            if output["lang"] != "shell" or key in done:
                 continue
-            if p["kind"] == "deprecated" and p["flag"] in allowed:
-                used.add(p["flag"])
-                text = _note_text(checker, result, p)
-                notes.setdefault(text, _rule_when(data, p["flag"]))
-                continue
-            raise SpecError(spec.source, "command", f"in state {state}: {p['flag'] or 'the command'}: "
-                            f"{p['message']}" + (" (if the source publishes this deprecated flag, list it in "
-                                                 "source_deprecations)" if p["kind"] == "deprecated" else ""))
+            done.add(key)
+            for result in checker.check_text(output["text"])["commands"]:
+                if result["engine"] is not None:
+                    _judge(spec, data, checker, result, f"in output {output['id']!r}, state {state}",
+                           allowed, used, notes, field=f"outputs.{output['id']}")
     for flag in allowed:
         if flag not in used:
             raise SpecError(spec.source, "source_deprecations", f"{flag} is not deprecated in any command "
                             f"(checked against {', '.join(f'{e} {v}' for e, v in releases.items())}); remove it")
     return [_note(text, when) for text, when in notes.items()]
+
+
+def _judge(spec, data, checker, result, where, allowed, used, notes, field="command"):
+    """Raise on a problem the engine would reject; note a deprecation the source publishes."""
+    for p in result["problems"]:
+        if p["kind"] in ALLOWED:
+            continue
+        if p["kind"] == "deprecated" and p["flag"] in allowed:
+            used.add(p["flag"])
+            notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"]))
+            continue
+        raise SpecError(spec.source, field, f"{where}: {p['flag'] or 'the command'}: "
+                        f"{p['message']}" + (" (if the source publishes this deprecated flag, list it in "
+                                             "source_deprecations)" if p["kind"] == "deprecated" else ""))
 
 
 def _rule_when(data, flag):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -275,3 +276,15 @@ def parse_command(html: str) -> CommandText:
     parser.feed(html)
     parser.close()
     return parser
+
+
+def eventually(page, js: str, check, timeout: int = 5_000):
+    """page.evaluate(js) once check(value) holds, or its last value after `timeout` ms (the caller
+    asserts on it). For the URL: the configurator writes it just after a click's paint, not in the
+    click's handler (history.replaceState is slow; see configurator.js writeUrl)."""
+    deadline = time.monotonic() + timeout / 1000
+    value = page.evaluate(js)
+    while not check(value) and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
+        value = page.evaluate(js)
+    return value

@@ -79,3 +79,14 @@ def test_page_missing_from_nav_target_fails_the_build(project):
     code, output = build(project)
     assert code != 0
     assert "'models/kimi-k2.7-code/benchmarks.md'" in output
+
+
+def test_a_bad_flag_in_a_benchmark_output_fails_the_build(project):
+    spec = project / SPEC
+    text = spec.read_text()
+    assert text.count("flag: --num-prompts") == 1
+    spec.write_text(text.replace("flag: --num-prompts", "flag: --num-prompt-count"))
+    code, output = build(project)
+    assert code != 0
+    assert f"{SPEC}: outputs.bench: in output 'bench', state engine='sglang'" in output
+    assert "--num-prompt-count: unknown option" in output

@@ -44,6 +44,18 @@ def test_old_dp_attention_command_gets_the_engines_replacement_as_a_diff():
     assert again["ok"] and again["problems"] == []
 
 
+@pytest.mark.parametrize("text, fixed", [
+    # One line, the same value twice: the `--dp 8` pair goes, not the first `8` on the line.
+    ("sglang serve --model-path m --tp 8 --enable-dp-attention --dp 8 --trust-remote-code",
+     "sglang serve --model-path m --tp-size 8 --attn-dp-size 8 --trust-remote-code"),
+    ("sglang serve --model-path m --dp=4 --enable-dp-attention", "sglang serve --model-path m --attn-dp-size 4"),
+    ("sglang serve --model-path m --enable-dp-attention --dp 4", "sglang serve --model-path m --attn-dp-size 4"),
+])
+def test_one_line_dp_attention_commands_are_corrected_too(text, fixed):
+    [cmd] = check(text)
+    assert cmd["fixed"] is not None and cmd["fixed"]["command"] == fixed
+
+
 def test_each_line_gets_its_verdict():
     [cmd] = check(OLD_DP)
     status = {line["line"]: line["status"] for line in cmd["lines"]}

@@ -14,7 +14,7 @@ import pytest
 
 from browser_helpers import (AXE_JS, COMMAND_SEL, DEFAULT_COMMAND, DEFAULTS, DEPLOY, PAGES, ROOT_SEL,
                              Recorder, checked, command, engine, golden, gray_walk, hold, label_of,
-                             parse_command, query_of, switch_scheme, wait_engine,
+                             eventually, parse_command, query_of, switch_scheme, wait_engine,
                              wait_state)
 
 pytestmark = pytest.mark.browser
@@ -60,8 +60,10 @@ def use(page):
     page.locator(ROOT_SEL).hover()
 
 
-def search_params(page) -> dict:
-    pairs = parse_qsl(page.evaluate("location.search").lstrip("?"), keep_blank_values=True)
+def search_params(page, want: dict) -> dict:
+    """The URL's query once it is `want` (it is written just after the click's paint), or as it is then."""
+    parse = lambda search: parse_qsl(search.lstrip("?"), keep_blank_values=True)  # noqa: E731
+    pairs = parse(eventually(page, "location.search", lambda search: dict(parse(search)) == want))
     assert len(pairs) == len({k for k, _ in pairs}), f"duplicate query keys: {pairs}"
     return dict(pairs)
 
@@ -133,14 +135,15 @@ def test_clicks_before_python_is_ready_update_the_command_at_once(open_page, sta
     for option, value in CLICKS:
         click(page, option, value)
         state[option] = value
-        # No waiting: the precomputed views answer synchronously, in the click's own change event.
+        # No waiting: the precomputed views answer synchronously, in the click's own change event
+        # (the URL follows just after the paint).
         assert (engine(page), checked(page), command(page)) == ("static", state, golden(state)), (option, value)
-        assert search_params(page) == query_of(state)
+        assert search_params(page, query_of(state)) == query_of(state)
 
     release()
     wait_engine(page, "python")
     wait_state(page, state, timeout=2_000)
-    assert search_params(page) == query_of(state)
+    assert search_params(page, query_of(state)) == query_of(state)
     assert rec.page_errors == [] and rec.console_errors == []
 
 
@@ -191,8 +194,8 @@ def test_clicks_write_the_state_to_the_url_without_defaults(open_page, ready):
         state[option] = value
         wait_state(page, state)
         assert query_of(state) == query  # the table above is right
-        assert search_params(page) == query, (option, value)
-    assert page.evaluate("location.search") == ""
+        assert search_params(page, query) == query, (option, value)
+    assert eventually(page, "location.search", lambda search: search == "") == ""
     assert page.evaluate("location.pathname").endswith("/" + DEPLOY)
     assert engine(page) == ("python" if ready else "static")
     if not ready:
@@ -217,7 +220,7 @@ def test_loading_a_url_shows_its_state(open_page, query, state, ready):
         assert engine(page) == "static"
         # in the first paint's DOM already: no waiting
         assert (checked(page), command(page)) == (full, golden(full))
-    assert search_params(page) == query_of(full)
+    assert search_params(page, query_of(full)) == query_of(full)
     assert page.locator(f"{ROOT_SEL} .sb-ignored").is_hidden()
     assert rec.page_errors == [] and rec.console_errors == []
     if release:
@@ -353,7 +356,7 @@ def test_widget_works_after_each_instant_navigation(open_page, site_url):
         wait_engine(page, "python", timeout=10_000)
         # Choices made earlier in this tab are kept across navigation (and put in the URL).
         assert (checked(page), command(page)) == (state, golden(state))
-        assert search_params(page) == query_of(state)
+        assert search_params(page, query_of(state)) == query_of(state)
         click(page, option, value)
         state[option] = value
         wait_state(page, state)

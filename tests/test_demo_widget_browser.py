@@ -7,7 +7,7 @@ engine serves. Commands are checked against the same engine in CPython.
 
 import pytest
 
-from browser_helpers import PAGES, Recorder, hold
+from browser_helpers import PAGES, Recorder, eventually, hold
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
 
@@ -134,7 +134,8 @@ def test_fields_wait_for_python_then_quote_validate_and_round_trip_the_url(page,
     choices = {"served-name": "my-demo", "max-model-len": "131072"}
     wait_command(page, expected(choices))
     assert "--max-model-len 131072" in command(page) and "--served-model-name my-demo" in command(page)
-    assert page.evaluate("location.search") == "?max-model-len=131072&served-name=my-demo"
+    want = "?max-model-len=131072&served-name=my-demo"
+    assert eventually(page, "location.search", lambda search: search == want) == want
 
     # The URL brings the fields back, invalid ones flagged.
     page.goto(site_url + PAGES["authors"] + "?max-model-len=12&served-name=my-demo")

@@ -5,7 +5,7 @@ another choice, and a table-driven value. Commands are checked against the engin
 
 import pytest
 
-from browser_helpers import PAGES, Recorder, hold
+from browser_helpers import PAGES, Recorder, eventually, hold
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
 
@@ -62,7 +62,8 @@ def test_checkbox_group_required_and_disabled_items(page, site_url, hold_python)
     box(page, "dp-attention").check()
     wait_command(page, expected({"features": ["tp", "dp-attention"]}))
     assert "--dp 2 --enable-dp-attention" in expected({"features": ["tp", "dp-attention"]})
-    assert page.evaluate("location.search") == "?features=tp%2Cdp-attention"
+    want = "?features=tp%2Cdp-attention"
+    assert eventually(page, "location.search", lambda search: search == want) == want
 
     box(page, "tp").uncheck()
     wait_command(page, expected({"features": ["dp-attention"]}))
@@ -100,4 +101,5 @@ def test_url_form_of_a_set_and_dependent_default(page, site_url):
     # An explicitly empty set stays empty (not the default) and is kept in the URL.
     box(page, "dp-attention").uncheck()
     wait_command(page, expected({"platform": "mi300x", "features": []}))
-    assert "features=&" in page.evaluate("location.search") + "&"
+    has_empty_set = lambda search: "features=&" in search + "&"  # noqa: E731
+    assert has_empty_set(eventually(page, "location.search", has_empty_set))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from configurator import all_states, resolve
+from configurator.check import check
 from macros.specs import load_spec_file, spec_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,10 +281,14 @@ def test_memory_estimate_names_its_facts_and_sources():
         assert fact in text
 
 
-# --- the real engines' parsers -----------------------------------------------------------------
+# --- the engines' parsers ---------------------------------------------------------------------
+# configurator.check (standard library, the committed flag data of sglang 0.5.23 / vllm 0.33.0,
+# kept in agreement with the real parsers by tests/test_check_corpus.py) runs everywhere; the
+# real parsers (../shared/tools/engines/check) run too where they are installed.
 
-CHECK = Path(os.environ.get("SERVEBOOK_ENGINES_CHECK", "/work/shared/tools/engines/check"))
+ORACLE = Path(os.environ.get("SERVEBOOK_ENGINES_CHECK", "/work/shared/tools/engines/check"))
 ORACLE_DIR = Path(os.environ.get("ORACLE_DIR", Path.home() / ".cache" / "servebook-engines"))
+TOOLS = {"sglang": "sglang_check.py", "vllm": "vllm_check.py"}
 
 
 def engine_commands():
@@ -296,22 +301,38 @@ def engine_commands():
             argv = view["argv"]
             if argv[0] == "docker":
                 image = next(i for i, w in enumerate(argv) if w.startswith("vllm/vllm-openai:"))
-                commands.add(("vllm_check.py", ("vllm", "serve", *argv[image + 1:])))
+                commands.add(("vllm", ("vllm", "serve", *argv[image + 1:])))
             else:
-                commands.add(("sglang_check.py", tuple(argv)))
+                commands.add(("sglang", tuple(argv)))
             shown = outputs(view)
             for output_id in ("serve", "bench"):
                 if output_id in shown:
-                    commands.add(("vllm_check.py", tuple(split(shown[output_id]))))
+                    commands.add(("vllm", tuple(split(shown[output_id]))))
     return commands
 
 
-@pytest.mark.skipif(not (CHECK.exists() and (ORACLE_DIR / "venv").exists()), reason="engine parsers not installed")
+def test_every_command_is_accepted_by_the_engines_parsers():
+    commands = engine_commands()
+    assert {engine for engine, _ in commands} == {"sglang", "vllm"} and len(commands) > 56
+    bad = []
+    for engine, argv in sorted(commands):
+        ok, report = check(engine, shlex.join(argv))
+        if not ok:
+            bad.append((shlex.join(argv), report))
+    assert not bad, bad[:3]
+
+
+def test_the_parser_check_here_can_fail():
+    ok, report = check("vllm", "vllm bench serve --model m --num-prompt 10 --no-such-flag")
+    assert not ok and "--no-such-flag" in report
+
+
+@pytest.mark.skipif(not (ORACLE.exists() and (ORACLE_DIR / "venv").exists()), reason="real engine parsers not installed")
 def test_every_command_is_accepted_by_the_real_engine_parsers():
     commands = engine_commands()
-    for tool in ("sglang_check.py", "vllm_check.py"):
-        lines = [shlex.join(argv) for t, argv in sorted(commands) if t == tool]
-        done = subprocess.run([str(CHECK), tool, "--json"], input="\n".join(lines) + "\n", capture_output=True,
+    for engine, tool in TOOLS.items():
+        lines = [shlex.join(argv) for e, argv in sorted(commands) if e == engine]
+        done = subprocess.run([str(ORACLE), tool, "--json"], input="\n".join(lines) + "\n", capture_output=True,
                               text=True, env={**os.environ, "ORACLE_DIR": str(ORACLE_DIR)}, timeout=1800)
         results = json.loads(done.stdout)
         assert len(results) == len(lines)

@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from browser_helpers import AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, hold, label_of, wait_engine
+from browser_helpers import AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, eventually, hold, label_of, wait_engine
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
 from test_configurator_browser import AXE_RUN
@@ -89,7 +89,7 @@ def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(
         field(page, field_id).fill(value)
     choices = {"hardware": "mi300x", "port": "9000", "ctx": "131072", "weights": "/data/my kimi"}
     wait_for_view(page, choices)
-    url = page.evaluate("location.href")
+    url = eventually(page, "location.href", lambda href: dict(parse_qsl(urlsplit(href).query)) == choices)
     parts = urlsplit(url)
     assert dict(parse_qsl(parts.query)) == choices
     assert parts.fragment == page.evaluate("(sel) => document.querySelector(sel).id", ROOT_SEL) != ""

@@ -88,7 +88,7 @@ def test_serve_reports_each_mistake_once_shows_it_on_the_page_and_recovers(proje
         assert page.locator(BANNER).count() == 0
         mistakes = [
             # (file, old, new, what the one error line must say)
-            (SPEC, "label: H200,", "labl: H200,", f"{SPEC}: options.hardware.items.h200: missing required field 'label'"),
+            (SPEC, "label: H200\n", "labl: H200\n", f"{SPEC}: options.hardware.items.h200: missing required field 'label'"),
             (DEPLOY_MD, 'configurator("kimi-k2.7-code")', 'configurator("kimi-k2.7-cod")',
              "configurator/specs/kimi-k2.7-cod.yaml: cannot read spec file"),
             (USE_MD, "\n", "\nSee [the missing page](missing.md).\n", "contains a link 'missing.md'"),

@@ -95,3 +95,19 @@ def test_release_and_allowances_are_validated():
 def test_a_spec_without_release_is_not_checked():
     data = {k: v for k, v in with_arg({"flag": "--not-a-flag"}).items() if k != "release"}
     assert check_spec(load_spec(data, source="kimi"), data) == []
+
+
+@pytest.mark.parametrize("output_id, flag, problem", [
+    ("bench", "--num-prompts", "unknown option"),  # vllm bench serve, shown for every engine
+    ("serve", "--tensor-parallel-size", "unknown option"),  # the vllm serve output (engine vLLM)
+])
+def test_a_bad_flag_in_a_command_output_fails_naming_spec_output_state_and_flag(output_id, flag, problem):
+    data = copy.deepcopy(KIMI)
+    [output] = [o for o in data["outputs"] if o["id"] == output_id]
+    [arg] = [a for a in output["command"]["args"] if a.get("flag") == flag]
+    arg["flag"] = flag + "-typo"
+    with pytest.raises(SpecError) as err:
+        build(data)
+    message = str(err.value)
+    assert message.startswith(f"configurator/specs/kimi-k2.7-code.yaml: outputs.{output_id}: in output '{output_id}', state ")
+    assert f": {flag}-typo: {problem}" in message

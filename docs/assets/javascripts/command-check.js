@@ -35,8 +35,10 @@ function shown(text) {
 }
 
 // `backticked` spans as <code>, the rest as text (the same convention as the configurator).
+// The checker's messages name flags bare (--tp-size): shown as code too, so they read as one word.
 function withCode(text) {
-  return String(text).split("`").map((part, i) => (i % 2 ? el("code", { text: part }) : document.createTextNode(part)));
+  return String(text).split("`").flatMap((part, i) => (i % 2 ? [el("code", { text: part })]
+    : part.split(/(?<![\w-])(--?[A-Za-z][\w.-]*\w)/).map((bit, j) => (j % 2 ? el("code", { text: bit }) : document.createTextNode(bit)))));
 }
 
 let uid = 0;
@@ -129,7 +131,7 @@ class Checker {
     const warnings = command.problems.length - errors;
     const verdict = !command.ok ? "Rejected" : warnings ? `Accepted, ${warnings} warning${warnings > 1 ? "s" : ""}` : "Accepted";
     const box = el("article", { class: `sb-check-command sb-check-command--${command.ok ? (warnings ? "warning" : "ok") : "error"}`, "data-ok": String(command.ok) },
-      el("p", { class: "sb-check-verdict" }, el("strong", { text: verdict }), ` — ${what}, lines ${command.first}–${command.last}`));
+      el("p", { class: "sb-check-verdict" }, el("strong", { text: verdict }), ` — ${what}, ${command.first === command.last ? `line ${command.first}` : `lines ${command.first}–${command.last}`}`));
     const list = el("ol", { class: "sb-check-lines", start: String(command.first) });
     for (const line of command.lines) {
       const item = el("li", { class: `sb-check-line sb-check-line--${line.status}`, "data-status": line.status },
@@ -152,7 +154,7 @@ class Checker {
     const id = `sb-check-fixed-${++uid}`;
     const copy = el("button", { type: "button", class: "md-button sb-copy", "data-clipboard-target": `#${id}`, "aria-label": "Copy the corrected command to the clipboard", text: "Copy" });
     return el("div", { class: "sb-check-fix" },
-      el("p", {}, el("strong", { text: "Corrected command" }), ` (${fixed.changes.join("; ")})`),
+      el("p", {}, el("strong", { text: "Corrected command" }), " (", ...withCode(fixed.changes.join("; ")), ")"),
       el("details", {}, el("summary", { text: "What changes (diff)" }), el("pre", { class: "sb-pre sb-check-diff" }, el("code", { text: fixed.diff }))),
       el("div", { class: "sb-command-head" }, copy),
       el("pre", { class: "sb-pre" }, el("code", { id, "data-fixed-command": "", text: fixed.command })));

@@ -372,7 +372,19 @@ class Widget {
     });
   }
 
+  // Responsiveness: history.replaceState costs most of a click's handler time (the browser
+  // records a same-document navigation), so the URL is written after the click's paint,
+  // once per frame at most (the latest view wins).
   writeUrl(query) {
+    const first = this.pendingQuery === undefined;
+    this.pendingQuery = query;
+    if (first) requestAnimationFrame(() => setTimeout(() => this.flushUrl()));
+  }
+
+  flushUrl() {
+    const query = this.pendingQuery;
+    this.pendingQuery = undefined;
+    if (query === undefined || !this.root.isConnected) return;
     const url = new URL(location.href);
     for (const option of this.specOptions) url.searchParams.delete(option.id);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
