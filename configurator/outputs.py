@@ -36,6 +36,7 @@ ESCAPES = ("sh", "dq", "py", "json", "text")
 
 
 def template_refs(template):
+    """(literal, reference, format spec, conversion) parts of a template like 'x{hardware.tp}'."""
     return list(string.Formatter().parse(template))
 
 

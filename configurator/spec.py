@@ -7,12 +7,12 @@ bad templates and dependency cycles are all SpecErrors naming the place.
 """
 
 import re
-import string
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import conditions, derived, outputs
 from .errors import SpecError
+from .outputs import template_refs  # one parser of {placeholders} for commands and outputs
 from .tables import parse_table
 
 ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
@@ -550,11 +550,6 @@ def _check_program_refs(c, word, by_id, where="command.program"):
         if opt is None or opt.kind != "radio" or opt.when is not None or all(i.disabled is not None for i in opt.items):
             c.fail(where, f"placeholder {{{ref}}} may have no value; a program word can use "
                                       "{model} or an option that is always shown and has an item that is never disabled")
-
-
-def template_refs(template):
-    """(literal, reference) pairs of a template like 'x{hardware.tp}'."""
-    return list(string.Formatter().parse(template))
 
 
 def split_home(template):
