@@ -122,6 +122,13 @@ def test_inline_code_in_notes_is_escaped_markup():
     assert "add <code>--context-length 128000</code> (the model supports" in markup
 
 
+def test_inline_code_in_help_texts_is_markup_not_backticks():
+    markup = widget.render_configurator("kimi-k2.7-code")
+    helps = re.findall(r'<p class="sb-help"[^>]*>(.*?)</p>', markup)
+    assert any("<code>--mem-fraction-static</code>" in h for h in helps)
+    assert not any("`" in h for h in helps)
+
+
 # --- checkbox groups (demo-dense) -------------------------------------------------------------
 
 DENSE, _ = load_spec_file(spec_path("demo-dense"))
