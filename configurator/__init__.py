@@ -21,7 +21,9 @@ def resolve_json(spec_json: str, choices_json: str) -> str:
     if spec is None:
         data = json.loads(spec_json)
         name = data.get("name") if isinstance(data, dict) else None
-        spec = load_spec(data, source=f"{name if isinstance(name, str) else 'spec'} (JSON)")
+        # The page's spec passed the every-state check when the site was built; repeating it
+        # here would be most of the reader's wait for Python's first view.
+        spec = load_spec(data, source=f"{name if isinstance(name, str) else 'spec'} (JSON)", check_states=False)
         _cache.clear()  # one page shows one spec at a time; keep memory flat
         _cache[spec_json] = spec
     try:

@@ -2,7 +2,8 @@
 
 - assets/pyodide/<hash>/*                   Pyodide + trimmed precompiled stdlib, with .br/.gz
                                             (macros/pyodide_runtime.mjs → build/pyodide/)
-- assets/servebook/configurator.<hash>.zip  the engine package, unpacked by the worker inside Pyodide
+- assets/servebook/configurator.<hash>.zip  the engine package as .pyc, imported by the worker inside Pyodide
+                                            (macros/engine_pyc.mjs → build/servebook/)
 - assets/javascripts/engine-worker.<hash>.mjs and configurator.<hash>.js
                                             the page script and its worker, pointing at the above
 - assets/vendor/mermaid.min.js              self-hosted, so Material uses it instead of fetching a CDN copy
@@ -21,6 +22,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from hashlib import sha256
 from pathlib import Path
@@ -34,7 +36,7 @@ MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 RUNTIME_SCRIPT = ROOT / "macros" / "pyodide_runtime.mjs"
 RUNTIME_DIR = ROOT / "build" / "pyodide"
 ENGINE_PKG = ROOT / "configurator"
-ENGINE_ZIP = ROOT / "build" / "servebook" / "configurator.zip"
+ENGINE_PYC_SCRIPT = ROOT / "macros" / "engine_pyc.mjs"
 STDLIB_LIST = ROOT / "macros" / "stdlib.txt"
 JS_DIR = ROOT / "docs" / "assets" / "javascripts"
 PAGE_SCRIPT, WORKER_SCRIPT = "assets/javascripts/configurator.js", "assets/javascripts/engine-worker.mjs"
@@ -126,7 +128,7 @@ def short_hash(data: bytes) -> str:
 def hashed_scripts() -> dict:
     """Hashed URIs of the runtime, engine zip, worker and page script; the last two written to build/."""
     runtime_dir = f"assets/pyodide/{short_hash(json.dumps(runtime_stamp(), sort_keys=True).encode())}/"
-    engine_uri = f"assets/servebook/configurator.{short_hash(configurator_zip_bytes())}.zip"
+    engine_uri = f"assets/servebook/configurator.{engine_zip_hash()}.zip"
     worker = (JS_DIR / "engine-worker.mjs").read_text(encoding="utf-8")
     for old, new in (('"../pyodide/"', f'"../../{runtime_dir}"'),
                      ('"../servebook/configurator.zip"', f'"../../{engine_uri}"')):
@@ -201,7 +203,7 @@ def runtime_is_current() -> bool:
 
 
 def configurator_zip_bytes(package: Path = ENGINE_PKG) -> bytes:
-    """The engine's .py files (specs are sent to the worker by the page), byte-for-byte reproducible."""
+    """The engine's .py files as a zip (specs are sent to the worker by the page), byte-for-byte reproducible."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for path in sorted(package.rglob("*.py")):
@@ -211,6 +213,37 @@ def configurator_zip_bytes(package: Path = ENGINE_PKG) -> bytes:
     return buf.getvalue()
 
 
+def engine_zip_hash() -> str:
+    """Names the shipped engine zip: its sources, the script compiling them and the Pyodide doing it."""
+    pyodide = json.loads(PYODIDE_PKG.read_text())["version"]
+    return short_hash(configurator_zip_bytes() + ENGINE_PYC_SCRIPT.read_bytes() + pyodide.encode())
+
+
+def write_configurator_zip() -> Path:
+    """The engine zip the site ships: its modules precompiled to .pyc by Pyodide (macros/engine_pyc.mjs).
+
+    Compiled once per engine source (about 2 s, in Node), so `mkdocs serve` picks up engine edits.
+    """
+    dest = GENERATED / f"configurator.{engine_zip_hash()}.zip"
+    if dest.exists():
+        return dest
+    node = shutil.which("node")
+    if node is None:
+        raise PluginError("`node` not found: install Node 20 and run `npm ci`")
+    GENERATED.mkdir(parents=True, exist_ok=True)
+    for stale in GENERATED.glob("configurator.*.zip"):
+        if stale != dest:
+            stale.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(dir=GENERATED) as tmp:  # builds may run side by side
+        source = Path(tmp) / "configurator-source.zip"
+        source.write_bytes(configurator_zip_bytes())
+        done = subprocess.run([node, str(ENGINE_PYC_SCRIPT), str(source), str(dest)], cwd=ROOT,
+                              capture_output=True, text=True)
+    if done.returncode != 0:
+        raise PluginError(f"macros/engine_pyc.mjs failed:\n{done.stdout}{done.stderr}")
+    return dest
+
+
 def write_engine_data(dest: Path = GENERATED / "engine-data.json") -> Path:
     """Every engine data file, as one JSON list: what the command checker's page script fetches."""
     files = sorted((ENGINE_PKG / "engine_data").glob("*.json"))
@@ -218,13 +251,4 @@ def write_engine_data(dest: Path = GENERATED / "engine-data.json") -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     if not dest.exists() or dest.read_text(encoding="utf-8") != text:
         dest.write_text(text, encoding="utf-8")
-    return dest
-
-
-def write_configurator_zip(dest: Path = ENGINE_ZIP) -> Path:
-    """Rebuilt on every build (a few ms), so `mkdocs serve` picks up engine edits; rewritten only if changed."""
-    data = configurator_zip_bytes()
-    if not dest.exists() or dest.read_bytes() != data:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
     return dest

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from configurator import resolve_json  # noqa: E402
-from macros.hooks import configurator_zip_bytes  # noqa: E402
+from macros.hooks import write_configurator_zip  # noqa: E402
 from test_pyodide_engine import kimi_request  # noqa: E402
 
 
@@ -59,7 +59,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "request.json").write_text(json.dumps(request))
-        (tmp / "configurator.zip").write_bytes(configurator_zip_bytes())
+        (tmp / "configurator.zip").write_bytes(write_configurator_zip().read_bytes())
 
         runs = {"stock": [], "precompiled": []}
         for _ in range(args.starts):

@@ -2,6 +2,8 @@
 sign of use (pointer over, focus inside, a touch, on a configurator or a command checker, or a
 URL carrying free-form values) starts it, while clicks answer at once from the build's views."""
 
+from collections import Counter
+
 import pytest
 
 from browser_helpers import (DEPLOY, PAGES, ROOT_SEL, Recorder, engine, golden, hold, label_of,
@@ -76,6 +78,10 @@ def test_first_sign_of_use_starts_python_and_clicks_stay_instant(visit, how):
     label_of(page, "dpattention", "enabled").click()
     wait_state(page, {"hardware": "mi325x", "dpattention": "enabled"})
     assert len(rec.engine_workers()) == 1
+    # Each runtime file is downloaded once: the worker compiles the wasm as it arrives and
+    # hands pyodide the compiled module instead of letting it fetch the 9.6 MB again.
+    fetched = Counter(python_requests(rec))
+    assert any(u.endswith("/pyodide.asm.wasm") for u in fetched) and max(fetched.values()) == 1, fetched
     assert rec.page_errors == [] and rec.console_errors == []
 
 

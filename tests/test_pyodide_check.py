@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from configurator.check import check_json
-from macros.hooks import configurator_zip_bytes
+from macros.hooks import write_configurator_zip
 from test_pyodide_engine import node, shipped_runtime  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def corpus_texts() -> list[str]:
 def run_check_harness(tmp_path: Path, request: dict, *args: str) -> dict:
     req, zip_path = tmp_path / "request.json", tmp_path / "configurator.zip"
     req.write_text(json.dumps(request), encoding="utf-8")
-    zip_path.write_bytes(configurator_zip_bytes())
+    zip_path.write_bytes(write_configurator_zip().read_bytes())  # the zip the site ships
     done = subprocess.run([node(), str(HARNESS), str(req), "--zip", str(zip_path), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"harness failed:\n{done.stderr}"

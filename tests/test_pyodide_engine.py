@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from configurator import resolve_json
-from macros.hooks import configurator_zip_bytes
+from macros.hooks import write_configurator_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tests" / "pyodide_harness.mjs"
@@ -41,7 +41,7 @@ def run_harness(tmp_path: Path, request: dict, *args: str) -> dict:
     """Run tests/pyodide_harness.mjs with the site's configurator.zip; its JSON result."""
     req, zip_path = tmp_path / "request.json", tmp_path / "configurator.zip"
     req.write_text(json.dumps(request), encoding="utf-8")
-    zip_path.write_bytes(configurator_zip_bytes())  # same bytes as assets/servebook/configurator.zip
+    zip_path.write_bytes(write_configurator_zip().read_bytes())  # as assets/servebook/configurator.<hash>.zip
     done = subprocess.run([node(), str(HARNESS), str(req), "--zip", str(zip_path), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"harness failed:\n{done.stderr}"

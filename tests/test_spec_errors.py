@@ -354,3 +354,22 @@ def test_spec_files_in_the_repo_are_named_relative_to_it():
     with pytest.raises(SpecError) as err:
         load_spec_file(spec_path("no-such-model"))
     assert str(err.value).startswith("configurator/specs/no-such-model.yaml: cannot read spec file")
+
+
+def test_the_every_state_check_runs_at_build_and_is_skipped_only_for_the_page_spec():
+    """The build (load_spec, macros/specs.py) rejects the spec; the browser's entry point, which
+    only ever gets a spec the build accepted, does not repeat that check (most of its load time)."""
+    import json
+
+    from configurator import resolve_json
+    data = broken(chain(
+        update("options.spec.items.none", disabled={"hardware": "b300"}, reason="Not on B300."),
+        update("options.spec.items.mtp", disabled={"hardware": "b300"}, reason="Not on B300."),
+    ))
+    with pytest.raises(SpecError):
+        load_spec(data, source=SOURCE)
+    load_spec(data, source=SOURCE, check_states=False)  # everything else is still validated
+    view = json.loads(resolve_json(json.dumps(data), json.dumps({"hardware": "h100"})))
+    assert view["state"]["hardware"] == "h100"
+    with pytest.raises(SpecError, match="options.len.type"):
+        load_spec(broken(put("options.len.type", "int")), source=SOURCE, check_states=False)

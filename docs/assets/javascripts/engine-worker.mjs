@@ -33,19 +33,32 @@ const LOCKFILE = '{"info":{"abi_version":"2026_0"},"packages":{}}';
 // would leave the page waiting forever, so give up after this long.
 const LOAD_TIMEOUT_MS = 60_000;
 
+// Pyodide fetches its wasm (9.6 MB) early but starts compiling it only once pyodide.asm.mjs
+// has loaded, ~200 ms later. Compiling from the worker's first moment overlaps the two:
+// this worker fetches the wasm, compiles it as it arrives, and hands pyodide the compiled
+// module. Pyodide's own fetch of the same URL gets this response, so it is downloaded once.
 // Static hosts that send .wasm as application/octet-stream (not application/wasm) make
-// WebAssembly.instantiateStreaming reject, and pyodide has no fallback of its own (it
-// warns and hangs, see above). Compile from the bytes instead: a bit slower, but it works.
-const instantiateStreaming = WebAssembly.instantiateStreaming;
-WebAssembly.instantiateStreaming = async (source, imports) => {
-  const response = await source;
+// compileStreaming reject, and pyodide has no fallback of its own (it warns and hangs,
+// see above): compile from the bytes instead.
+const WASM_URL = `${PYODIDE_URL}pyodide.asm.wasm`;
+const wasmResponse = fetch(WASM_URL);
+const wasmModule = wasmResponse.then((response) => {
+  if (!response.ok) throw new Error(`${WASM_URL}: HTTP ${response.status}`);
   if (response.headers.get("content-type")?.split(";")[0].trim() === "application/wasm")
-    return instantiateStreaming(response, imports);
+    return WebAssembly.compileStreaming(response);
   console.info(`Servebook: ${response.url} is not sent as application/wasm; compiling it from its bytes`);
-  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  return response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
+});
+wasmModule.catch(() => {}); // reported when pyodide asks for it, through loadPyodide
+const networkFetch = self.fetch;
+self.fetch = (url, init) => (String(url) === WASM_URL ? wasmResponse : networkFetch(url, init));
+WebAssembly.instantiateStreaming = async (_response, imports) => {
+  const module = await wasmModule;
+  return { module, instance: await WebAssembly.instantiate(module, imports) };
 };
 
-let entryPoints = null; // message type → PyProxy of its function, once ready
+let runtime = null; // the loaded pyodide, once ready
+let entryPoints = null; // message type → PyProxy of its function, once imported (after ready)
 let failure = null; // why the runtime is unavailable, once it failed
 const pending = [];
 
@@ -67,7 +80,7 @@ function answer(msg) {
     return self.postMessage({ type: "error", id, message: "args must be a list of strings" });
   try {
     // str in, str out: nothing to destroy(). Python exceptions arrive as PythonError.
-    self.postMessage({ type: "result", id, result: entryPoints[type](...args) });
+    self.postMessage({ type: "result", id, result: entryPoint(type)(...args) });
   } catch (err) {
     self.postMessage({ type: "error", id, message: String(err?.message ?? err) });
   }
@@ -89,15 +102,22 @@ async function start() {
   pyodide.FS.mkdirTree(ENGINE_DIR);
   pyodide.FS.writeFile(`${ENGINE_DIR}/configurator.zip`, new Uint8Array(buf));
   pyodide.runPython(`import sys; sys.path.insert(0, "${ENGINE_DIR}/configurator.zip")`);
-  const found = {};
-  for (const [type, target] of Object.entries(ENTRY_POINTS)) {
+  entryPoints = {};
+  runtime = pyodide;
+}
+
+// An entry point's module is imported on its first request, so a configurator never waits
+// for the command checker's import, nor the reverse.
+function entryPoint(type) {
+  if (!entryPoints[type]) {
+    const target = ENTRY_POINTS[type];
     const dot = target.lastIndexOf(".");
-    found[type] = pyodide.pyimport(target.slice(0, dot))[target.slice(dot + 1)];
+    entryPoints[type] = runtime.pyimport(target.slice(0, dot))[target.slice(dot + 1)];
+    // gc.freeze(): the start-up objects never die; leaving them out of collections keeps
+    // the occasional full GC pass (up to ~13 ms measured) out of a reader's click.
+    runtime.runPython("import gc; gc.collect(); gc.freeze()");
   }
-  // gc.freeze(): the start-up objects never die; leaving them out of collections keeps
-  // the occasional full GC pass (up to ~13 ms measured) out of a reader's click.
-  pyodide.runPython("import gc; gc.collect(); gc.freeze()");
-  entryPoints = found;
+  return entryPoints[type];
 }
 
 function failed(err) {
