@@ -318,11 +318,10 @@ class Widget {
       const code = block.querySelector("[data-output]");
       const text = output ? output.text : "";
       if (code.textContent !== text) code.textContent = text;
-      block.hidden = !output;
       const label = this.root.querySelector(`[data-output-tab="${block.dataset.outputBlock}"]`);
-      label.hidden = !output;
       const radio = this.root.querySelector(`#${CSS.escape(label.htmlFor)}`);
-      radio.hidden = !output; // out of the tab order and the accessibility tree with its label
+      // hidden on the radio too: out of the tab order and the accessibility tree with its label
+      for (const element of [block, label, radio]) if (element.hidden !== !output) element.hidden = !output;
       if (radio.checked && !output) checkedHidden = true;
     }
     if (checkedHidden) {
