@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import AXE_JS, DEPLOY, Recorder, hold, switch_scheme
+from browser_helpers import AXE_JS, DEPLOY, Recorder, hold, render_all, switch_scheme
 
 pytestmark = pytest.mark.browser
 
@@ -241,6 +241,7 @@ def test_axe_finds_nothing_on_the_check_page_after_a_check(visit):
     page, _ = visit(color_scheme="light")
     check(page, OLD_DP)
     page.locator(f"{ROOT} .sb-check-fix summary").click()
+    render_all(page)
     page.add_script_tag(path=str(AXE_JS))
     for name in ("default", "slate"):
         switch_scheme(page, name)

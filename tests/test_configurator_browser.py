@@ -14,8 +14,8 @@ import pytest
 
 from browser_helpers import (AXE_JS, COMMAND_SEL, DEFAULT_COMMAND, DEFAULTS, DEPLOY, PAGES, ROOT_SEL,
                              Recorder, checked, command, engine, golden, gray_walk, hold, label_of,
-                             eventually, parse_command, query_of, switch_scheme, wait_engine,
-                             wait_state)
+                             eventually, parse_command, query_of, render_all, switch_scheme,
+                             wait_engine, wait_state)
 
 pytestmark = pytest.mark.browser
 
@@ -434,6 +434,7 @@ def axe_results(browser, site_url):
         page.goto(site_url + DEPLOY)
         use(page)
         wait_engine(page, "python")
+        render_all(page)
         page.add_script_tag(path=str(AXE_JS))
         results = {}
         for scheme_name in ("default", "slate"):

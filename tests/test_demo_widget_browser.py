@@ -142,5 +142,8 @@ def test_fields_wait_for_python_then_quote_validate_and_round_trip_the_url(page,
     wait_python(page)
     wait_command(page, expected({"max-model-len": "12", "served-name": "my-demo"}))
     assert page.locator(f'{ROOT} [data-field="max-model-len"]').input_value() == "12"
-    assert page.locator(f'{ROOT} [data-field-group="max-model-len"] .sb-error').inner_text() == \
-        "Max model length must be at least 4096"
+    error = page.locator(f'{ROOT} [data-field-group="max-model-len"] .sb-error')
+    # The reader sees it at the field: scrolled to, the field's block is rendered on the next frame.
+    error.scroll_into_view_if_needed()
+    error.evaluate("(e) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert error.inner_text() == "Max model length must be at least 4096"

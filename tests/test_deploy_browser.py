@@ -5,7 +5,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from browser_helpers import AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, eventually, hold, label_of, wait_engine
+from browser_helpers import (AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, eventually, hold, label_of,
+                             render_all, wait_engine)
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
 from test_configurator_browser import AXE_RUN
@@ -145,6 +146,7 @@ def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
     page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
     wait_engine(page, "python")
     page.locator(f'{ROOT_SEL} [data-output-tab="memory"]').click()
+    render_all(page)
     page.add_script_tag(path=str(AXE_JS))
     page.wait_for_timeout(300)
     assert page.evaluate(AXE_RUN, ROOT_SEL) == []

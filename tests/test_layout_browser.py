@@ -3,7 +3,7 @@ copy icon, and diagram text is at least 11 px at phone and desktop widths."""
 
 import pytest
 
-from browser_helpers import PAGES
+from browser_helpers import PAGES, render_all
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +52,7 @@ def _open(browser, site_url, path, width):
     page.add_init_script(_OPEN_SHADOWS)
     page.goto(site_url + path)
     page.wait_for_load_state("networkidle")
+    render_all(page)  # the whole page, as the reader sees each part once scrolled to
     return context, page
 
 
@@ -77,5 +78,33 @@ def test_diagram_text_is_readable(browser, site_url, width):
         assert sizes and None not in sizes, sizes
         small = [round(s, 1) for s in sizes if s < MIN_DIAGRAM_PX]
         assert not small, f"diagram text below {MIN_DIAGRAM_PX}px at {width}px: {sizes}"
+    finally:
+        context.close()
+
+
+def test_focus_ring_at_the_edge_of_a_lazily_rendered_block_is_whole(browser, site_url):
+    """Blocks rendered only near the viewport clip what pours out of them (servebook.css):
+    the clip margin must leave room for a focus ring around a link at a paragraph's edge."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(site_url + PAGES["deploy"])
+        page.wait_for_load_state("networkidle")
+        link = page.evaluate_handle("""() => {
+          const p = document.createElement('p');
+          p.innerHTML = '<a href="#edge-test">A link at the start</a> of a paragraph.';
+          document.querySelector('article').append(p);
+          p.scrollIntoView({block: 'center'});
+          return p.firstChild;
+        }""")
+        assert page.evaluate("(a) => getComputedStyle(a.parentElement).contentVisibility", link) == "auto"
+        page.wait_for_timeout(200)
+        box = link.bounding_box()
+        beside = {"x": box["x"] - 6, "y": box["y"], "width": 5, "height": box["height"]}  # left of the paragraph
+        before = page.screenshot(clip=beside)
+        link.evaluate("(a) => a.focus()")
+        page.wait_for_timeout(200)
+        assert page.evaluate("(a) => a.matches(':focus-visible')", link)
+        assert page.screenshot(clip=beside) != before, "the focus ring is cut off at the paragraph's edge"
     finally:
         context.close()
