@@ -16,7 +16,7 @@ SPEC = "configurator/specs/kimi-k2.7-code.yaml"
 @pytest.fixture
 def project(tmp_path):
     """A throwaway copy of the project sources (dependencies and build caches linked)."""
-    for name in ("docs", "configurator", "macros"):
+    for name in ("docs", "configurator", "macros", "overrides"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     for name in ("node_modules", "build"):

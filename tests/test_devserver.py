@@ -60,7 +60,7 @@ class Serve:
 
 @pytest.fixture
 def project(tmp_path):
-    for name in ("docs", "configurator", "macros"):
+    for name in ("docs", "configurator", "macros", "overrides"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     os.symlink(ROOT / "node_modules", tmp_path / "node_modules")
