@@ -80,3 +80,11 @@ def test_the_engine_zip_name_changes_with_its_sources(monkeypatch):
     before = hooks.engine_zip_hash()
     monkeypatch.setattr(hooks, "configurator_zip_bytes", lambda: b"changed engine sources")
     assert hooks.engine_zip_hash() != before
+
+
+def test_materials_bundle_is_deferred_and_nothing_else_is(built_site):
+    """overrides/main.html defers the first script of Material's block: it must be the bundle."""
+    html = (built_site / "models/kimi-k2.7-code/deploy/index.html").read_text(encoding="utf-8")
+    deferred = re.findall(r'<script defer src="([^"]+)"', html)
+    assert len(deferred) == 1 and re.search(r"assets/javascripts/bundle\.[0-9a-f]+\.min\.js$", deferred[0]), deferred
+    assert (built_site / "models/kimi-k2.7-code/deploy" / deferred[0]).resolve().is_file()
