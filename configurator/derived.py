@@ -45,9 +45,7 @@ def parse_values(c, raw_values, check_template, check_cond, known):
         c.fail("values", "expected a list")
     out, seen = [], set()
     for i, raw in enumerate(raw_values):
-        where = f"values[{i}]"
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            where = f"values.{raw['id']}"
+        where = c.place("values", i, raw)
         c.keys(raw, where, ("id",), ("first", "calc", "format"))
         value_id = c.ident(raw["id"], f"{where}.id")
         if known(value_id) or value_id in seen or value_id == "model":

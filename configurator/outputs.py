@@ -73,9 +73,7 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
         c.fail("outputs", "expected a list")
     out, seen = [], set()
     for i, raw in enumerate(raw_outputs):
-        where = f"outputs[{i}]"
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            where = f"outputs.{raw['id']}"
+        where = c.place("outputs", i, raw)
         c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command"))
         output_id = c.ident(raw["id"], f"{where}.id")
         if output_id in seen or output_id == "command":

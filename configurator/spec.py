@@ -147,6 +147,13 @@ class _Checker:
     def fail(self, where, problem):
         raise SpecError(self.source, where, problem)
 
+    @staticmethod
+    def place(section, index, raw):
+        """Where a list member is, for errors: `options.gpu` by its id, else `options[2]`."""
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            return f"{section}.{raw['id']}"
+        return f"{section}[{index}]"
+
     def keys(self, raw, where, required, optional=()):
         if not isinstance(raw, dict):
             self.fail(where, "expected a mapping")
@@ -362,9 +369,7 @@ def _check_every_state(c, spec):
 
 
 def _option(c, raw, index):
-    where = f"options[{index}]"
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        where = f"options.{raw['id']}"
+    where = c.place("options", index, raw)
     kind = raw.get("type", "radio") if isinstance(raw, dict) else None
     common = ("type", "when", "help")
     if isinstance(raw, dict) and kind not in CHOICE_KINDS + FIELD_KINDS:

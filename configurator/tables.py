@@ -34,9 +34,7 @@ class Table:
 
 
 def parse_table(c, raw, index, by_id, ident):
-    where = f"tables[{index}]"
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        where = f"tables.{raw['id']}"
+    where = c.place("tables", index, raw)
     c.keys(raw, where, ("id", "keys", "columns", "rows"), ("unavailable",))
     table_id = ident(raw["id"], f"{where}.id")
     keys, columns = raw["keys"], raw["columns"]
