@@ -109,8 +109,10 @@ class CountingHandler(_Handler):
             self.tally.not_modified += int(str(getattr(code, "value", code)) == "304")
 
 
-def serve(directory: Path, tally: Tally):
-    handler = functools.partial(type("H", (CountingHandler,), {"tally": tally}), directory=str(directory))
+def serve(directory: Path, tally: Tally, handler_class=None):
+    """Serves `directory` on 127.0.0.1 with `handler_class` (CountingHandler), counting into `tally`."""
+    handler_class = handler_class or CountingHandler
+    handler = functools.partial(type("H", (handler_class,), {"tally": tally}), directory=str(directory))
     httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

@@ -39,13 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_browser import CountingHandler, Tally, percentile  # noqa: E402
+from bench_browser import CountingHandler, Tally, percentile, serve as serve_counting  # noqa: E402
 from browser_helpers import DEPLOY, ITEMS, OPTIONS, ROOT_SEL, gray_walk, wait_engine  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, build_site  # noqa: E402
 
-import functools  # noqa: E402
-import socketserver  # noqa: E402
-import threading  # noqa: E402
 
 TARGETS = {"read_bytes": 0.6e6, "runtime_bytes": 5e6, "intent_to_python_ms": 1000, "longest_task_ms": 100,
            "click_p95_ms": 33}
@@ -71,11 +68,7 @@ class PrecompressedHandler(CountingHandler):
 
 
 def serve(directory: Path, tally: Tally):
-    handler = functools.partial(type("H", (PrecompressedHandler,), {"tally": tally}), directory=str(directory))
-    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    return serve_counting(directory, tally, PrecompressedHandler)
 
 
 PROBE = """
