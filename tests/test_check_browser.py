@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import AXE_JS, DEPLOY, Recorder, hold, render_all, switch_scheme
+from test_layout import SEED_001_DOCKER
 
 pytestmark = pytest.mark.browser
 
@@ -19,18 +20,7 @@ OLD_DP_FIXED = ("python3 -m sglang.launch_server \\\n  --model-path moonshotai/K
                 "  --tp-size 8 \\\n  --attn-dp-size 8 \\\n  --trust-remote-code")
 # The Lambda guide's command (seed 001), as published.
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_5492f142608a0b72.txt"
-LAMBDA = """docker run -d --gpus all \\
---ipc=host -p 8000:8000 \\
--v ~/.cache/huggingface:/root/.cache/huggingface \\
-vllm/vllm-openai:nightly-e312c5cb25427e76fc3830ab14e7b6bc0963a55c \\
---model moonshotai/Kimi-K2.7-Code \\
---served-model-name kimi-k2.7-code \\
---tensor-parallel-size 8 \\
---trust-remote-code \\
---mm-encoder-tp-mode data \\
---tool-call-parser kimi_k2 \\
---reasoning-parser kimi_k2 \\
---enable-auto-tool-choice"""
+LAMBDA = SEED_001_DOCKER
 PAGES = pytest.mark.parametrize("path", [CHECK_PAGE, DEPLOY], ids=["check-page", "deploy-page"])
 
 
