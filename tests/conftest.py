@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from browser_helpers import Recorder
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("SERVEBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -114,3 +116,14 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def recorded_page(browser, site_url):
+    """A page in a fresh context; the test fails if the page raised or logged a console error."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.recorder = Recorder(site_url).attach_page(page)
+    yield page
+    assert page.recorder.page_errors == [] and page.recorder.console_errors == []
+    context.close()

@@ -6,13 +6,11 @@
 // REQUEST.json: {"engine_data": "<JSON text: a list of engine data files>", "texts": ["<pasted text>", ...]}
 // stdout: {"python", "ready_ms", "answers": ["<check_json answer>", ...], "pass_ms": [ms per pass, N passes]}
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
+import { loadLikeTheWorker } from "./pyodide_load.mjs";
+
 const started = performance.now();
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const WORKER = path.join(ROOT, "docs", "assets", "javascripts", "engine-worker.mjs");
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: { zip: { type: "string" }, runtime: { type: "string" }, repeat: { type: "string", default: "1" } },
@@ -22,21 +20,8 @@ if (positionals.length !== 1 || !opts.zip) {
   process.exit(2);
 }
 const request = JSON.parse(readFileSync(positionals[0], "utf8"));
-const { loadPyodide } = await import(pathToFileURL(path.join(ROOT, "node_modules", "pyodide", "pyodide.mjs")).href);
-const config = { stdout: (s) => console.error(s), stderr: (s) => console.error(s) };
-if (opts.runtime) {
-  const dir = path.resolve(opts.runtime) + path.sep;
-  const lockfile = readFileSync(WORKER, "utf8").match(/const LOCKFILE = '([^']+)'/)?.[1];
-  if (!lockfile) throw new Error(`no LOCKFILE constant in ${WORKER}`);
-  Object.assign(config, { indexURL: dir, stdLibURL: `${dir}python_stdlib.pyc.zip`, lockFileContents: lockfile });
-}
-const pyodide = await loadPyodide(config);
-// As the worker does: the zip on sys.path (zipimport; the trimmed stdlib cannot unpack archives).
-pyodide.FS.mkdirTree("/home/pyodide/servebook");
-pyodide.FS.writeFile("/home/pyodide/servebook/configurator.zip", new Uint8Array(readFileSync(opts.zip)));
-const checkJson = pyodide.runPython(
-  `import sys; sys.path.insert(0, "/home/pyodide/servebook/configurator.zip"); import configurator.check; configurator.check.check_json`,
-);
+const { pyodide } = await loadLikeTheWorker({ zip: opts.zip, runtimeDir: opts.runtime });
+const checkJson = pyodide.runPython("import configurator.check; configurator.check.check_json");
 const ready = performance.now();
 let answers;
 const passMs = [];

@@ -8,18 +8,15 @@
 // stdout: {"python", "load_ms", "ready_ms", "views": ["<view json>", ...],
 //          "pass_ms": [ms per pass over all choices, N passes], "stdlib"?}
 //
-// Without --runtime: the pinned npm package as is (source stdlib, its lockfile).
-// With --runtime DIR: what the site ships — DIR's files (macros/pyodide_runtime.mjs),
-// the precompiled python_stdlib.pyc.zip and the worker's own inline lockfile.
+// --runtime DIR: load what the site ships from DIR instead of the npm package as is
+// (tests/pyodide_load.mjs).
 // --check-stdlib: import every module in the stdlib zip and raise through one.
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
+import { loadLikeTheWorker } from "./pyodide_load.mjs";
+
 const started = performance.now();
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const WORKER = path.join(ROOT, "docs", "assets", "javascripts", "engine-worker.mjs");
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -35,23 +32,8 @@ if (positionals.length !== 1 || !opts.zip) {
 }
 const request = JSON.parse(readFileSync(positionals[0], "utf8"));
 
-const { loadPyodide } = await import(pathToFileURL(path.join(ROOT, "node_modules", "pyodide", "pyodide.mjs")).href);
-const config = { stdout: (s) => console.error(s), stderr: (s) => console.error(s) }; // keep stdout for our JSON
-if (opts.runtime) {
-  const dir = path.resolve(opts.runtime) + path.sep;
-  const lockfile = readFileSync(WORKER, "utf8").match(/const LOCKFILE = '([^']+)'/)?.[1];
-  if (!lockfile) throw new Error(`no LOCKFILE constant in ${WORKER}`);
-  Object.assign(config, { indexURL: dir, stdLibURL: `${dir}python_stdlib.pyc.zip`, lockFileContents: lockfile });
-}
-const pyodide = await loadPyodide(config);
-const loaded = performance.now();
-
-// Same steps as the worker: the shipped zip on sys.path (zipimport), import, keep a proxy.
-pyodide.FS.mkdirTree("/home/pyodide/servebook");
-pyodide.FS.writeFile("/home/pyodide/servebook/configurator.zip", new Uint8Array(readFileSync(opts.zip)));
-const resolveJson = pyodide.runPython(
-  `import sys; sys.path.insert(0, "/home/pyodide/servebook/configurator.zip"); import configurator; configurator.resolve_json`,
-);
+const { pyodide, loaded } = await loadLikeTheWorker({ zip: opts.zip, runtimeDir: opts.runtime });
+const resolveJson = pyodide.runPython("import configurator; configurator.resolve_json");
 const ready = performance.now();
 
 let views;

@@ -7,7 +7,7 @@ engine serves. Commands are checked against the same engine in CPython.
 
 import pytest
 
-from browser_helpers import PAGES, Recorder, eventually, hold
+from browser_helpers import PAGES, eventually, hold
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
 
@@ -22,13 +22,8 @@ def expected(choices):
 
 
 @pytest.fixture
-def page(browser, site_url):
-    context = browser.new_context()
-    page = context.new_page()
-    page.recorder = Recorder(site_url).attach_page(page)
-    yield page
-    assert page.recorder.page_errors == [] and page.recorder.console_errors == []
-    context.close()
+def page(recorded_page):
+    return recorded_page
 
 
 def open_demo(page, site_url, query="", hold_python=False):
