@@ -39,10 +39,9 @@ def node() -> str:
 
 def run_harness(tmp_path: Path, request: dict, *args: str) -> dict:
     """Run tests/pyodide_harness.mjs with the site's configurator.zip; its JSON result."""
-    req, zip_path = tmp_path / "request.json", tmp_path / "configurator.zip"
+    req = tmp_path / "request.json"
     req.write_text(json.dumps(request), encoding="utf-8")
-    zip_path.write_bytes(write_configurator_zip().read_bytes())  # as assets/servebook/configurator.<hash>.zip
-    done = subprocess.run([node(), str(HARNESS), str(req), "--zip", str(zip_path), *args],
+    done = subprocess.run([node(), str(HARNESS), str(req), "--zip", str(write_configurator_zip()), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"harness failed:\n{done.stderr}"
     return json.loads(done.stdout)
