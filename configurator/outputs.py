@@ -55,6 +55,7 @@ class Output:
     lines: tuple  # of Line, or () for a command output
     command: Any  # (program, rules) or None
     where: str
+    source: str | None = None  # the id of the source it reproduces
 
 
 def escape(value: str, how: str) -> str:
@@ -68,13 +69,13 @@ def escape(value: str, how: str) -> str:
     return value
 
 
-def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command):
+def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command, check_source=None):
     if not isinstance(raw_outputs, list):
         c.fail("outputs", "expected a list")
     out, seen = [], set()
     for i, raw in enumerate(raw_outputs):
         where = c.place("outputs", i, raw)
-        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command"))
+        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "source"))
         output_id = c.ident(raw["id"], f"{where}.id")
         if output_id in seen or output_id == "command":
             c.fail(f"{where}.id", "duplicate output id" if output_id in seen else "'command' is reserved")
@@ -94,7 +95,8 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
         else:
             lines = tuple(_line(c, raw_line, f"{where}.lines[{j}]", lang, check_template_refs, check_cond)
                           for j, raw_line in enumerate(_list(c, raw["lines"], f"{where}.lines")))
-        out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where))
+        source = check_source(raw.get("source"), f"{where}.source") if check_source else None
+        out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where, source))
     return tuple(out)
 
 
@@ -140,7 +142,8 @@ def render_outputs(outputs, fill, holds, render_command):
             text = render_command(output.command)
         else:
             text = "\n".join(line for line in (_fill_line(l, fill, holds) for l in output.lines) if line is not None)
-        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": text})
+        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": text,
+                      "source": output.source})
     return shown
 
 
