@@ -7,7 +7,7 @@
         repo: sgl-project/sglang                   # repo, path and commit: all or none
         path: docs/src/snippets/.../deployment.jsx
         commit: 00d56e2c6c28b4130447601a15168743dd78821c
-        date: "2026-08-25"                          # the version reproduced (YYYY-MM-DD)
+        date: "2026-08-25"                          # the version reproduced (YYYY-MM-DD); optional with a commit
         licence: Apache-2.0
     command:
       source: sglang-docs                          # or [{when: …, id: …}, …, {id: …}]
@@ -37,7 +37,7 @@ class Source:
     id: str
     title: str
     url: str
-    date: str
+    date: str | None  # required without a commit (a commit identifies the version by itself)
     repo: str | None = None
     path: str | None = None
     commit: str | None = None
@@ -52,6 +52,8 @@ class Source:
 
     @property
     def label(self) -> str:
+        if self.date is None:
+            return f"{self.title} at {self.commit[:SHORT]}"
         short = f" ({self.commit[:SHORT]})" if self.commit else ""
         return f"{self.title} as of {self.date}{short}"
 
@@ -68,15 +70,17 @@ def parse_sources(c, raw) -> dict:
     out = {}
     for i, entry in enumerate(raw):
         where = c.place("sources", i, entry)
-        c.keys(entry, where, ("id", "title", "url", "date"), ("repo", "path", "commit", "licence"))
+        c.keys(entry, where, ("id", "title", "url"), ("date", "repo", "path", "commit", "licence"))
         sid = c.ident(entry["id"], f"{where}.id")
         if sid in out:
             c.fail(f"{where}.id", "duplicate source id")
         url = c.text(entry["url"], f"{where}.url")
         if not URL.match(url):
             c.fail(f"{where}.url", f"expected an https:// address, got {url!r}")
-        date = entry["date"]
-        if not isinstance(date, str) or not DATE.match(date):
+        date = entry.get("date")
+        if date is None and entry.get("commit") is None:
+            c.fail(where, "missing required field 'date' (the version reproduced), needed without a commit")
+        if date is not None and (not isinstance(date, str) or not DATE.match(date)):
             c.fail(f"{where}.date", "expected a date as a quoted string, YYYY-MM-DD")
         git = [entry.get(k) for k in ("repo", "path", "commit")]
         if any(v is not None for v in git) and not all(isinstance(v, str) and v for v in git):

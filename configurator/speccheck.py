@@ -103,7 +103,7 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
             continue
         if p["kind"] == "deprecated" and p["flag"] in allowed:
             used.add(p["flag"])
-            notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"]))
+            notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"], value=_deprecated_value(checker, result, p)))
             continue
         if p["kind"] == "unknown-env" and p["flag"] in allowed:
             used.add(p["flag"])
@@ -116,10 +116,19 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
                                              "source_deprecations)" if p["kind"] == "deprecated" else ""))
 
 
-def _rule_when(data, flag, section="args", key="flag"):
-    """The `when` of the spec rule that writes `flag`, so the note shows exactly with it."""
+def _deprecated_value(checker, result, p):
+    """The deprecated value the command gives `p`'s flag, or None when the flag itself is deprecated."""
+    opt = checker.engines[result["engine"]]["commands"][result["command"]].by_name[p["option"]]
+    if opt.get("deprecated"):
+        return None
+    return next(v for v in result["seen"][p["option"]][0][2] if v in opt.get("deprecated_values", {}))
+
+
+def _rule_when(data, flag, section="args", key="flag", value=None):
+    """The `when` of the spec rule that writes `flag` (with `value`, for a deprecated value), so the
+    note shows exactly with it."""
     for rule in data["command"].get(section, []):
-        if rule.get(key) == flag:
+        if rule.get(key) == flag and (value is None or rule.get("value") == value):
             return rule.get("when")
     return None
 

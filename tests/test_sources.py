@@ -39,6 +39,8 @@ def test_the_view_names_the_source_that_applies():
     assert gen.href == "https://github.com/org/repo/blob/00d56e2c6c28b4130447601a15168743dd78821c/docs/gen.jsx"
     assert spec.sources["guide"].label == "A guide as of 2026-11-23"
     assert spec.sources["guide"].href == "https://example.org/guide"
+    undated = load_spec({**sourced(), "sources": [{k: v for k, v in GEN.items() if k != "date"}, GUIDE]}, source=SOURCE)
+    assert undated.sources["gen"].label == "Demo generator at 00d56e2"
 
 
 def test_a_spec_without_sources_has_none():
@@ -67,6 +69,7 @@ def _broken(change):
     (lambda d: d["sources"][1].update(id="gen"), "sources.gen.id", "duplicate source id"),
     (lambda d: d["sources"][1].update(licnce="MIT"), "sources.guide.licnce", "unknown field"),
     (lambda d: d.pop("sources"), "command.source[0]", "none: add a top-level `sources:` list"),
+    (lambda d: d["sources"][1].pop("date"), "sources.guide", "missing required field 'date'"),
 ])
 def test_a_bad_source_fails_naming_file_and_field(change, where, phrase):
     message = _broken(change)
