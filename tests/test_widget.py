@@ -60,7 +60,7 @@ def test_every_explicit_choice_combination_has_the_engines_view(spec):
 
 
 def test_too_many_states_ship_no_table(monkeypatch):
-    monkeypatch.setattr(widget, "MAX_STATIC_STATES", 100)  # Kimi has 8*3*3*3 = 216 inputs
+    monkeypatch.setattr(widget, "MAX_STATIC_STATES", 100)  # Kimi has 3*9*3*3*3*3 = 2,187 inputs
     assert widget.static_views(KIMI) is None
     _, data = data_of(widget.render_configurator("kimi-k2.7-code"))
     assert data["static"] is None
