@@ -37,7 +37,7 @@ def test_unknown_fact_in_spec_fails_the_build(project):
     spec.write_text(spec.read_text().replace("{hardware.vendor: amd}", "{hardware.vendr: amd}", 1))
     code, output = build(project)
     assert code != 0
-    assert f"{SPEC}: values.sglang_frac.first[1].when: unknown fact 'vendr' of option 'hardware'" in output
+    assert f"{SPEC}: values.sglang_frac.first[2].when: unknown fact 'vendr' of option 'hardware'" in output
 
 
 def test_malformed_yaml_fails_the_build_with_the_line(project):

@@ -28,6 +28,13 @@ def with_arg(rule, at=None, **top):
 
 def test_kimi_passes_and_its_deprecation_notes_come_from_the_engine_data():
     notes = build(copy.deepcopy(KIMI))
+    # The SGLang docs' MXFP4 block sets two variables sglang 0.5.23 does not declare
+    # (`source_unknown_env`): a generated note each, shown with that block.
+    env = [n for n in notes if "does not declare it" in n["text"]]
+    assert [n["text"].split("`")[1] for n in env] == ["SGLANG_EXPERT_PARALLEL_SIZE", "SGLANG_USE_DYNAMIC_MXFP4_LINEAR"]
+    assert all(n["when"] == {"engine": "sglang", "quantization": "mxfp4"} for n in env)
+    notes = [n for n in notes if n not in env]
+    # The tokenspeed_mla note goes with that rule, not with the MXFP4 `--attention-backend aiter`.
     assert [n["when"] for n in notes] == [{"engine": "sglang", "dpattention": "enabled"},
                                          {"engine": "sglang", "hardware": ["b300", "gb300"]}, {"engine": "vllm"}]
     dp, backend, model = (n["text"] for n in notes)
