@@ -289,7 +289,9 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
         if ref != "model" and ("." in fact or not names(option, fact or None)):
             c.fail(where, f"bad placeholder {{{ref}}}: no option or value '{ref}'")
 
-    spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command)
+    spec_outputs = outputs.parse_outputs(
+        c, data.get("outputs", []), check_ref, check_cond, parse_command,
+        lambda f: isinstance(f, str) and f in by_id and by_id[f].kind in ("text", "integer"))
 
     notes = []
     raw_notes = data.get("notes", [])
