@@ -288,6 +288,8 @@ def test_published_mi300x_names_sglangs_aiter_scaling_instead_of_a_unit_error():
     got, verdict, warned, text = memory({"hardware": "mi300x"})
     assert "0.680" in text and "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in text
     assert "does NOT start" in verdict and "4.85" not in text
+    pool = 0.8 * (191.69 - 2.5) - weights(4) - 0.1          # ≈ 9.9 GiB with the scaling off
+    assert f"{pool:.1f} GiB left, {tokens(pool, 61 * 576)} tokens" in text
 
 
 def test_sglang_picks_its_own_fraction_on_h200_as_0_5_23_computes_it():
