@@ -251,7 +251,7 @@ def memory(choices):
     text = outputs(view)["memory"]
     row = lambda what: next((l.split(None, 1)[1] if False else l for l in text.splitlines()
                              if l.strip().startswith(what)), "")
-    tokens = row("Tokens in the pool")[40:].split()[0] if row("Tokens in the pool") else None
+    tokens = row("Tokens in the pool")[34:].split()[0] if row("Tokens in the pool") else None
     verdict = next((l for l in text.splitlines() if l.startswith("Context length")), "")
     warned = any("does not fit" in n["text"] for n in view["notes"])
     return tokens, verdict, warned, text
@@ -323,7 +323,7 @@ def test_vllm_applies_its_fraction_to_the_whole_card():
     pool = 0.9 * 179.06 - weights(8) - 5                   # no reserve; activations etc. inside
     got, verdict, _, text = memory({"engine": "vllm"})
     assert got == tokens(pool, 61 * 576 * 2)
-    assert "GPU KV cache size" in text and "whole card" in text
+    assert "GPU KV cache size" in text and "of the whole card" in text
     pool = 0.5 * 179.06 - weights(8) - 5
     assert memory({"engine": "vllm", "frac": "0.5"})[0] == tokens(pool, 61 * 576 * 2)
 
@@ -349,7 +349,7 @@ def test_every_published_state_gets_an_estimate():
 
 def test_memory_estimate_names_its_facts_and_sources():
     text = memory({"hardware": "mi300x"})[3]
-    for fact in ("595 GB", "61 layers", "kv_lora_rank", "qk_rope_head_dim", "143,771 MiB",
+    for fact in ("595 GB", "61 layers", "(512 + 64)", "config.json", "143,771 MiB",
                  "memory_hook.py", "vram_minimum_gb 714", "≥140GB", "https://"):
         assert fact in text
 

@@ -35,8 +35,8 @@ def estimate(case):
     view = resolve(spec, {"engine": case["engine"], "hardware": "case", "frac": str(case["fraction"]), "ctx": "8192"})
     text = next(o["text"] for o in view["outputs"] if o["id"] == "memory")
     what = "Left for the KV cache" if case["check"] == "pool" else "Weights  "
-    row = next(l for l in text.splitlines() if l.strip().startswith(what.strip()) and l.startswith("  " + what))
-    return float(row[40:].split()[0].replace(",", ""))
+    row = next(l for l in text.splitlines() if l.startswith("  " + what))
+    return float(row[34:].split()[0].replace(",", ""))
 
 
 def actual(case):
