@@ -199,7 +199,8 @@ def main(argv):
     if task == "serve":
         run(BIN / "mkdocs", "serve", "--strict", "-a", "127.0.0.1:8000", *extra)
     elif task == "build":
-        env = os.environ.copy()
+        # Only the deployable build precompresses (.br/.gz); serve and test builds skip it.
+        env = {**os.environ, "SERVEBOOK_PRECOMPRESS": "1"}
         url, extra = site_url_option(extra)
         if url:
             env["SERVEBOOK_SITE_URL"] = url
