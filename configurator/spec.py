@@ -350,13 +350,13 @@ def all_states(spec: Spec, unset: bool = False, limit: int | None = None):
 
 def _check_every_state(c, spec):
     """In every state, each shown radio keeps a choosable item and no checkbox is both required and disabled."""
-    from .resolve import resolve  # resolve imports this module; import late
+    from .resolve import resolve_state  # resolve imports this module; import late
 
     states = all_states(spec, limit=MAX_CHECKED_STATES)
     if states is None:
         return  # too many to enumerate; resolution still degrades safely (no value, no flags)
     for choices in states:
-        for view in resolve(spec, choices)["options"]:
+        for view in resolve_state(spec, choices)["options"]:
             if view["visible"] and view["kind"] == "radio" and view["value"] is None:
                 others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
                 c.fail(f"options.{view['id']}.items", f"no item can be chosen when {others}: all are disabled")
