@@ -29,7 +29,7 @@ def estimate(case):
     item.pop("disabled", None), item.pop("reason", None), item.pop("default", None)
     hardware["items"].append(item)  # beside the published platforms, which the rules name
     for value in data["values"]:
-        if value["id"] == "weights_gpu_gib" and case["check"] == "pool":
+        if value["id"] == "weights_gpu_gib" and case["check"] == "pool" and case["weights_gib"] is not None:
             value["calc"] = case["weights_gib"]  # the logged weights: this checks the engine's accounting
     spec = load_spec(data, source="memory case", check_states=False)
     view = resolve(spec, {"engine": case["engine"], "hardware": "case", "frac": str(case["fraction"]), "ctx": "8192"})
