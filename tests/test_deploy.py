@@ -257,6 +257,10 @@ def memory(choices):
     return tokens, verdict, warned, text
 
 
+def notes(choices):
+    return " ".join(n["text"] for n in resolve(SPEC, choices)["notes"])
+
+
 GIB = 2 ** 30
 # Worked by hand (GiB = 2^30 bytes, as the engines log it):
 W = 595e9 / GIB                                  # 554.14 GiB checkpoint
@@ -287,7 +291,9 @@ def test_published_mi300x_names_sglangs_aiter_scaling_instead_of_a_unit_error():
     # Full context on AMD: attention_hook.py scales 0.8 to 0.68; 0.68 × 189.19 < the weights.
     got, verdict, warned, text = memory({"hardware": "mi300x"})
     assert "0.680" in text and "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in text
-    assert "does NOT start" in verdict and "4.85" not in text
+    assert "does NOT start" in verdict and "4.85" not in text and not warned
+    assert "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in notes({"hardware": "mi300x"})
+    assert "stops at start-up" in notes({"hardware": "h200", "frac": "0.5"})  # 0.5 × 137.9 < 72.3
     pool = 0.8 * (191.69 - 2.5) - weights(4) - 0.1          # ≈ 9.9 GiB with the scaling off
     assert f"{pool:.1f} GiB left, {tokens(pool, 61 * 576)} tokens" in text
 
