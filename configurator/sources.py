@@ -63,41 +63,51 @@ class Source:
                 "commit": self.commit, "licence": self.licence}
 
 
-def parse_sources(c, raw) -> dict:
-    """id → Source, in the spec's order."""
-    if not isinstance(raw, list):
-        c.fail("sources", "expected a list")
+def parse_sources(c, raw, broken) -> dict:
+    """id → Source, in the spec's order. Each entry is checked on its own (`c.part()`); the ids
+    of broken ones go into `broken`, so references to them are not reported again."""
     out = {}
-    for i, entry in enumerate(raw):
-        where = c.place("sources", i, entry)
-        c.keys(entry, where, ("id", "title", "url"), ("date", "repo", "path", "commit", "licence"))
-        sid = c.ident(entry["id"], f"{where}.id")
-        if sid in out:
-            c.fail(f"{where}.id", "duplicate source id")
-        url = c.text(entry["url"], f"{where}.url")
-        if not URL.match(url):
-            c.fail(f"{where}.url", f"expected an https:// address, got {url!r}")
-        date = entry.get("date")
-        if date is None and entry.get("commit") is None:
-            c.fail(where, "missing required field 'date' (the version reproduced), needed without a commit")
-        if date is not None and (not isinstance(date, str) or not DATE.match(date)):
-            c.fail(f"{where}.date", "expected a date as a quoted string, YYYY-MM-DD")
-        git = [entry.get(k) for k in ("repo", "path", "commit")]
-        if any(v is not None for v in git) and not all(isinstance(v, str) and v for v in git):
-            c.fail(where, "give repo, path and commit together (the exact file at that commit), or none")
-        repo, path, commit = git
-        if repo is not None and not REPO.match(repo):
-            c.fail(f"{where}.repo", f"expected owner/name, got {repo!r}")
-        if commit is not None and not COMMIT.match(commit):
-            c.fail(f"{where}.commit", f"expected a git commit (7 to 40 lowercase hex digits), got {commit!r}")
-        if path is not None and (path.startswith("/") or ".." in path.split("/") or not URL.match("https://x/" + path)):
-            c.fail(f"{where}.path", f"expected a path inside the repository, got {path!r}")
-        out[sid] = Source(sid, c.text(entry["title"], f"{where}.title"), url, date, repo, path, commit,
-                          c.text(entry.get("licence"), f"{where}.licence", optional=True))
+    with c.part():
+        if not isinstance(raw, list):
+            c.fail("sources", "expected a list")
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        with c.part():
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                broken.add(entry["id"])
+            _parse_source(c, entry, i, out)
+            broken.discard(entry["id"])
     return out
 
 
-def parse_ref(c, raw, where, sources, check_cond):
+def _parse_source(c, entry, i, out):
+    where = c.place("sources", i, entry)
+    c.keys(entry, where, ("id", "title", "url"), ("date", "repo", "path", "commit", "licence"))
+    sid = c.ident(entry["id"], f"{where}.id")
+    if sid in out:
+        c.fail(f"{where}.id", "duplicate source id")
+    url = c.text(entry["url"], f"{where}.url")
+    if not URL.match(url):
+        c.fail(f"{where}.url", f"expected an https:// address, got {url!r}")
+    date = entry.get("date")
+    if date is None and entry.get("commit") is None:
+        c.fail(where, "missing required field 'date' (the version reproduced), needed without a commit")
+    if date is not None and (not isinstance(date, str) or not DATE.match(date)):
+        c.fail(f"{where}.date", "expected a date as a quoted string, YYYY-MM-DD")
+    git = [entry.get(k) for k in ("repo", "path", "commit")]
+    if any(v is not None for v in git) and not all(isinstance(v, str) and v for v in git):
+        c.fail(where, "give repo, path and commit together (the exact file at that commit), or none")
+    repo, path, commit = git
+    if repo is not None and not REPO.match(repo):
+        c.fail(f"{where}.repo", f"expected owner/name, got {repo!r}")
+    if commit is not None and not COMMIT.match(commit):
+        c.fail(f"{where}.commit", f"expected a git commit (7 to 40 lowercase hex digits), got {commit!r}")
+    if path is not None and (path.startswith("/") or ".." in path.split("/") or not URL.match("https://x/" + path)):
+        c.fail(f"{where}.path", f"expected a path inside the repository, got {path!r}")
+    out[sid] = Source(sid, c.text(entry["title"], f"{where}.title"), url, date, repo, path, commit,
+                      c.text(entry.get("licence"), f"{where}.licence", optional=True))
+
+
+def parse_ref(c, raw, where, sources, check_cond, broken=()):
     """`source:` on a command, output or note: an id, or (commands) alternatives like `program`'s.
 
     Returns ((condition, id), ...) with the last condition None, or None when absent."""
@@ -112,7 +122,9 @@ def parse_ref(c, raw, where, sources, check_cond):
         if isinstance(raw, list):
             c.keys(alt, here, ("id",), ("when",))
         sid = alt["id"]
-        if not isinstance(sid, str) or sid not in sources:
+        if sid in broken:
+            pass  # its own entry is reported
+        elif not isinstance(sid, str) or sid not in sources:
             known = ", ".join(sources) or "none: add a top-level `sources:` list"
             c.fail(here, f"unknown source {sid!r} (sources: {known})")
         when = conditions.parse(alt["when"], f"{here}.when", c.fail) if "when" in alt else None

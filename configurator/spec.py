@@ -365,9 +365,8 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
     elif "values" in data:
         c.broken.unknown = True
 
-    spec_sources = {}
-    with c.part():
-        spec_sources = sources_mod.parse_sources(c, data.get("sources", []))
+    broken_sources = set()
+    spec_sources = sources_mod.parse_sources(c, data.get("sources", []), broken_sources)
 
     def parse_command(command, where):
         # Only the spec's own command names its source; an output names it beside its title.
@@ -392,10 +391,11 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
     with c.part():
         main = parse_command(data["command"], "command")
     with c.part():
-        main_source = sources_mod.parse_ref(c, data["command"].get("source"), "command.source", spec_sources, check_cond)
+        main_source = sources_mod.parse_ref(c, data["command"].get("source"), "command.source", spec_sources,
+                                            check_cond, broken_sources)
 
     def check_source(raw, where):
-        ref = sources_mod.parse_ref(c, raw, where, spec_sources, check_cond) if raw is not None else None
+        ref = sources_mod.parse_ref(c, raw, where, spec_sources, check_cond, broken_sources) if raw is not None else None
         if ref is not None and len(ref) > 1:
             c.fail(where, "expected one source id")
         return ref[0][1] if ref else None

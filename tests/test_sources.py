@@ -72,9 +72,10 @@ def _broken(change):
     (lambda d: d["sources"][1].pop("date"), "sources.guide", "missing required field 'date'"),
 ])
 def test_a_bad_source_fails_naming_file_and_field(change, where, phrase):
-    message = _broken(change)
-    assert message.startswith(f"{SOURCE}: {where}: "), message
-    assert phrase in message
+    lines = _broken(change).splitlines()
+    assert any(line.startswith(f"{SOURCE}: {where}: ") and phrase in line for line in lines), lines
+    if phrase != "duplicate source id":  # renaming `guide` also leaves its references unknown
+        assert len(lines) == 1, lines  # a broken entry is reported once, not again at each reference
 
 
 def test_an_output_command_names_its_source_on_the_output():
