@@ -98,7 +98,8 @@ def engine_fingerprint() -> str:
     if stats not in _engine:
         digest = hashlib.sha256()
         for p in files:
-            digest.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+            name = p.relative_to(ROOT if p.is_relative_to(ROOT) else data_dir.parent)
+            digest.update(str(name).encode() + b"\0" + p.read_bytes() + b"\0")
         _engine.clear()
         _engine[stats] = digest.hexdigest()
     return _engine[stats]
