@@ -121,7 +121,7 @@ def resolve(spec, choices: Any = None) -> dict:
     command, argv, explanations = render_command(spec, lookup, fill=fill)
     notes = [{"level": n.level, "text": n.text} for n in spec.notes
              if n.when is None or conditions.holds(n.when, lookup)]
-    return {
+    view = {
         "spec": spec.name,
         "options": [views[o.id] for o in spec.options],
         "state": {o.id: state[o.id] for o in spec.options if o.id in state},
@@ -133,9 +133,11 @@ def resolve(spec, choices: Any = None) -> dict:
         "outputs": outputs.render_outputs(
             spec.outputs, lambda ref: fill_ref(ref, spec, fill),
             lambda cond: conditions.holds(cond, lookup),
-            lambda command: render_command(spec, lookup, command, fill)[0]),
+            lambda command: render_command(spec, lookup, command, fill)[0],
+            {o: v["error"] for o, v in views.items() if v.get("error")}),
         "ignored": ignored,
     }
+    return view
 
 
 def _derive(spec, value, lookup, fill):

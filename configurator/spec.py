@@ -389,7 +389,9 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
 
     spec_outputs = ()
     with c.part():
-        spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command)
+        spec_outputs = outputs.parse_outputs(
+            c, data.get("outputs", []), check_ref, check_cond, parse_command,
+            lambda f: isinstance(f, str) and f in by_id and by_id[f].kind in ("text", "integer"))
 
     notes = []
     raw_notes = data.get("notes", [])
