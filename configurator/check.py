@@ -25,7 +25,7 @@ spec JSON, whose `why` texts explain the flags it uses. The answer:
      "releases": ["sglang 0.5.23", ...],  # what was checked against
      "commands": [{
         "engine": "sglang" | "vllm" | null, "release": "0.5.23" | null,
-        "command": "serve" | "bench serve" | null, "ok": bool,
+        "command": "serve" | "bench serve" | "bench serving" | null, "ok": bool,
         "first": 3, "last": 9,            # 1-based lines of the pasted text
         "problems": [{"flag", "kind", "message", "line", "option", "severity": "error"|"warning"}],
         "lines": [{"line": 3, "text": "...", "status": "ok"|"warning"|"error",
@@ -100,8 +100,9 @@ class Checker:
         if found is None:
             result["problems"].append(problem(
                 "not-engine", None, "not a command this checker knows: it reads " + ", ".join(
-                    ["sglang serve", "python -m sglang.launch_server", "vllm serve", "vllm bench serve",
-                     "docker run … IMAGE …"]), command.first, "pre"))
+                    ["sglang serve", "python -m sglang.launch_server", "python -m sglang.bench_serving",
+                     "vllm serve", "vllm bench serve",
+                     "docker run … IMAGE …", "docker exec … CONTAINER …"]), command.first, "pre"))
             return result
         engine, name, env, args, mode = found
         opts = self.engines[engine]["commands"][name]
@@ -129,6 +130,8 @@ class Checker:
         texts = [w for w, _ in words]
         if texts[:2] == ["docker", "run"]:
             return self._docker(words)
+        if texts[:2] == ["docker", "exec"]:
+            return self._docker_exec(words)
         if texts[:1] == ["env"]:
             i = 1
         while i < len(words) and ENV_WORD.match(texts[i]):
@@ -141,6 +144,11 @@ class Checker:
                 return "sglang", "serve", env, words[i + 2:], "cli"
             if len(prog) == 3 and re.fullmatch(r"python3?(\.\d+)?", prog[0]) and texts[i + 1:i + 3] == ["-m", "sglang.launch_server"]:
                 return "sglang", "serve", env, words[i + 3:], "launch_server"
+            # SGLang's benchmark client (the old module name is kept as an alias of the new one)
+            if len(prog) == 3 and re.fullmatch(r"python3?(\.\d+)?", prog[0]) and texts[i + 1] == "-m" \
+                    and texts[i + 2] in ("sglang.bench_serving", "sglang.benchmark.serving") \
+                    and "bench serving" in self.engines["sglang"]["commands"]:
+                return "sglang", "bench serving", env, words[i + 3:], "module"
         if "vllm" in self.engines:
             if prog[:2] == ["vllm", "serve"]:
                 return "vllm", "serve", env, words[i + 2:], "cli"
@@ -165,6 +173,16 @@ class Checker:
                 name, value = words[at + 1][0].split("=", 1)
                 env.append((name, value, words[at + 1][1]))
         return None
+
+
+    def _docker_exec(self, words):
+        """`docker exec [options] CONTAINER COMMAND…`: the command, checked as if typed inside."""
+        at = 2
+        while at < len(words) and words[at][0].startswith("-"):
+            # docker exec's options that take a separate value
+            at += 2 if words[at][0] in ("-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir",
+                                         "--detach-keys") else 1
+        return self.recognise(words[at + 1:]) if at + 1 < len(words) else None
 
 
 def _sglang_cli(opts, args, first_line):

@@ -55,7 +55,7 @@ def render_configurator(name: str) -> str:
     data = {"spec": source, "static": static}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
-        outputs={o["id"]: o for o in view["outputs"]},
+        outputs={o["id"]: o for o in view["outputs"]}, reasons=reasons(spec, view),
         command_sources=[spec.sources[i] for i in dict.fromkeys(sid for _, sid in spec.command_source or ())],
         first_output=view["outputs"][0]["id"] if view["outputs"] else None,
         # ids are CSS selectors too (data-clipboard-target): no dots
@@ -66,6 +66,20 @@ def render_configurator(name: str) -> str:
     )
     # Markdown treats a blank line as the end of a raw HTML block: keep it one block.
     return "\n".join(line for line in html.splitlines() if line.strip())
+
+
+def reasons(spec, view):
+    """{option id: [(item labels, reason)]}: each distinct reason of an option's disabled items
+    once, with the items it covers (the page script groups them the same way)."""
+    out = {}
+    for option in view["options"]:
+        grouped = {}
+        labels = {i.id: i.label for i in spec.by_id[option["id"]].items or ()}
+        for item in option.get("items", []):
+            if not item["enabled"] and item["reason"]:
+                grouped.setdefault(item["reason"], []).append(labels[item["id"]])
+        out[option["id"]] = [(", ".join(labels), reason) for reason, labels in grouped.items()]
+    return out
 
 
 def static_views(spec):

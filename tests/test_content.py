@@ -184,7 +184,8 @@ def test_seed_command_block_is_exact(built_site, snippet):
 @pytest.mark.parametrize("snippet", IN_CONFIGURATORS, ids=[s["id"] for s in IN_CONFIGURATORS])
 def test_seed_block_shown_by_a_configurator_is_exact(snippet):
     """A seed block moved off the page into a configurator is its output, byte for byte, at the
-    listed choices with the reader's fields empty."""
+    listed choices with the reader's fields empty; `site_adds` names what the site adds around
+    it (its own words before and after, with why), and nothing else may differ."""
     from configurator import resolve
     from macros.specs import load_spec_file, spec_path
 
@@ -192,7 +193,9 @@ def test_seed_block_shown_by_a_configurator_is_exact(snippet):
     spec, _ = load_spec_file(spec_path(where["spec"]))
     view = resolve(spec, where["choices"])
     shown = {"command": view["command"], **{o["id"]: o["text"] for o in view["outputs"]}}
-    assert shown.get(where["output"]) == snippet["text"], snippet["id"]
+    adds = where.get("site_adds", {})
+    assert not adds or adds["why"].startswith("The site's own")
+    assert shown.get(where["output"]) == adds.get("prefix", "") + snippet["text"] + adds.get("suffix", ""), snippet["id"]
 
 
 def test_snippet_data_is_well_formed():

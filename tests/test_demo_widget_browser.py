@@ -69,9 +69,12 @@ def test_disabled_item_stays_visible_with_its_reason_and_the_choice_falls_back(p
     assert fp4.is_visible()
     assert fp4.locator("input").is_disabled()
     assert page.locator(f'{ROOT} input[data-option="quantization"]:checked').get_attribute("value") == "fp8"
-    # The reason is visible text inside the label, so it is part of the radio's accessible name.
+    # The reason is seen once per option, after its items, and stays in the label (visually
+    # hidden), so it is part of the radio's accessible name.
+    reasons = page.locator(f'{ROOT} [data-option-group="quantization"] .sb-reasons')
+    assert reasons.is_visible() and reasons.inner_text() == "FP4: FP4 kernels need Blackwell GPUs (B200, GB200)."
     reason = fp4.locator(".sb-reason")
-    assert reason.is_visible() and reason.inner_text() == "FP4 kernels need Blackwell GPUs (B200, GB200)."
+    assert reason.text_content() == "FP4 kernels need Blackwell GPUs (B200, GB200)."
     name = page.evaluate("""(sel) => document.querySelector(sel).labels[0].textContent""",
                          f'{ROOT} input[data-option="quantization"][value="fp4"]')
     assert "FP4 kernels need Blackwell GPUs" in name
@@ -116,6 +119,10 @@ def test_fields_wait_for_python_then_quote_validate_and_round_trip_the_url(page,
     wait_python(page)
     assert not field.evaluate("(e) => e.readOnly")
 
+    # The reader's own values sit in the closed Customize group under the command.
+    customize = page.locator(f"{ROOT} .sb-customize")
+    assert not customize.evaluate("(d) => d.open") and not field.is_visible()
+    customize.locator("summary").click()
     field.fill("my model; rm -rf /")  # refused by the field's pattern: flagged, not applied
     error = page.locator(f'{ROOT} [data-field-group="served-name"] .sb-error')
     error.wait_for(state="visible")
@@ -136,6 +143,7 @@ def test_fields_wait_for_python_then_quote_validate_and_round_trip_the_url(page,
     page.goto(site_url + PAGES["authors"] + "?max-model-len=12&served-name=my-demo")
     wait_python(page)
     wait_command(page, expected({"max-model-len": "12", "served-name": "my-demo"}))
+    assert page.locator(f"{ROOT} .sb-customize").evaluate("(d) => d.open")  # the URL carries values: open
     assert page.locator(f'{ROOT} [data-field="max-model-len"]').input_value() == "12"
     error = page.locator(f'{ROOT} [data-field-group="max-model-len"] .sb-error')
     # The reader sees it at the field: scrolled to, the field's block is rendered on the next frame.

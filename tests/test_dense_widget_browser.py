@@ -70,12 +70,16 @@ def test_checkbox_group_required_and_disabled_items(page, site_url, hold_python)
     assert checked(page) == ["tp", "dp-attention"]
     assert box(page, "tp").is_disabled()
     reason = label(page, "features", "tp").locator(".sb-reason")
-    assert reason.is_visible() and reason.inner_text() == "The 120B model does not fit on one GPU."
+    assert reason.text_content() == "The 120B model does not fit on one GPU."  # its accessible name
+    shown = page.locator(f'{ROOT} [data-option-group="features"] .sb-reasons')
+    assert shown.is_visible() and "The 120B model does not fit on one GPU." in shown.inner_text()
 
     # MI300X has no 120B row in the table: disabled with the table's reason.
     mi = label(page, "platform", "mi300x")
     assert mi.locator("input").is_disabled()
-    assert mi.locator(".sb-reason").inner_text() == "The 120B model has no MI300X recipe in this demo."
+    assert mi.locator(".sb-reason").text_content() == "The 120B model has no MI300X recipe in this demo."
+    assert page.locator(f'{ROOT} [data-option-group="platform"] .sb-reasons').inner_text() == \
+        "MI300X: The 120B model has no MI300X recipe in this demo."
     if release:
         release()
 

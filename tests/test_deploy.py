@@ -18,6 +18,9 @@ from macros.specs import load_spec_file, spec_path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))
 SEEDS = {s["id"]: s["text"] for s in json.loads((ROOT / "tests/data/seed_snippets.json").read_text())["snippets"]}
+# What the site adds around a seed block shown by the configurator (its own words, with why).
+SITE_ADDS = {s["id"]: s["configurator"].get("site_adds", {})
+             for s in json.loads((ROOT / "tests/data/seed_snippets.json").read_text())["snippets"] if "configurator" in s}
 HUB_ID = "moonshotai/Kimi-K2.7-Code"
 MXFP4_ID = "amd/Kimi-K2.7-Code-MXFP4"  # the SGLang docs' MXFP4 checkpoint (MI350X/MI355X)
 
@@ -87,7 +90,9 @@ def test_vllm_published_state_is_the_lambda_guide_byte_for_byte():
     shown = outputs(view)
     for output_id, seed_id in (("verify", "vllm-verify-curl"), ("bench", "vllm-bench-serve"),
                                ("claude-code", "claude-code-env"), ("noumena", "noumena-code-backend")):
-        assert shown[output_id] == SEEDS[seed_id], output_id
+        adds = SITE_ADDS[seed_id]
+        assert shown[output_id] == adds.get("prefix", "") + SEEDS[seed_id] + adds.get("suffix", ""), output_id
+    assert SITE_ADDS["vllm-bench-serve"]  # the benchmark runs in the container, with --trust-remote-code
 
 
 def test_vllm_serve_is_the_docker_commands_equivalent_with_a_positional_model():
@@ -197,11 +202,15 @@ def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
         reasoning, tools = state.get("reasoning") == "enabled", state.get("toolcall") == "enabled"
         mxfp4 = state.get("quantization") == "mxfp4"
         assert set(shown) == {"ready", "verify", "chat-curl", "chat-python", "bench", "claude-code", "noumena"} \
-            | (set() if mxfp4 else {"memory"}) | ({"serve"} if state["engine"] == "vllm" else set()) \
+            | (set() if mxfp4 else {"memory"}) | ({"serve", "logs"} if state["engine"] == "vllm" else set()) \
             | ({"tools-python"} if tools else set())
 
         assert split(shown["verify"]) == ["curl", "-X", "GET", f"{base}/v1/models", "-H", "Content-Type: application/json"]
-        assert f"{base}/v1/models" in split(shown["ready"])
+        ready_step(shown["ready"], state["engine"], base)
+        if state["engine"] == "vllm":
+            assert shown["logs"].splitlines() == ["docker logs -f kimi", "docker stop kimi && docker rm kimi"]
+        else:
+            assert "logs" not in shown  # SGLang runs in the foreground: its terminal has the log, Ctrl-C stops it
         curl = split(shown["chat-curl"])
         assert curl[:5] == ["curl", f"{base}/v1/chat/completions", "-H", "Content-Type: application/json", "-d"]
         body = json.loads(curl[5])
@@ -215,14 +224,25 @@ def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
             constants = {k.arg: k.value.value for n in ast.walk(tree) if isinstance(n, ast.Call)
                          for k in n.keywords if isinstance(k.value, ast.Constant)}
             assert constants["model"] == served and constants["base_url"] == f"{base}/v1"
-        assert ("reasoning_content" in shown["chat-python"]) == reasoning
+        # The message field each engine fills with the thinking (vLLM renamed it in v0.26).
+        tree = ast.parse(shown["chat-python"])
+        read = {n.args[1].value for n in ast.walk(tree) if isinstance(n, ast.Call)
+                and getattr(n.func, "id", "") == "getattr"}
+        assert read == ({REASONING_FIELD[state["engine"]]} if reasoning else set())
 
         bench = split(shown["bench"])
-        assert bench[:3] == ["vllm", "bench", "serve"]
+        if state["engine"] == "vllm":
+            # Inside the container, where vllm is installed; the server there is on port 8000,
+            # vllm bench's default, whatever the host publishes.
+            assert bench[:6] == ["docker", "exec", "kimi", "vllm", "bench", "serve"]
+            assert "--trust-remote-code" in bench and "--base-url" not in bench
+            assert bench[bench.index("--backend") + 1] == "openai-chat"
+        else:
+            assert bench[:3] == ["python3", "-m", "sglang.bench_serving"]
+            assert bench[bench.index("--backend") + 1] == "sglang-oai-chat"
+            assert bench[bench.index("--base-url") + 1] == base
         assert bench[bench.index("--model") + 1] == model
         assert bench[bench.index("--served-model-name") + 1] == served
-        published = state["engine"] == "vllm" and not fields.get("host") and not fields.get("port")
-        assert ("--base-url" not in bench) if published else bench[bench.index("--base-url") + 1] == base
 
         # Double-quoted shell text: shlex and sh differ on backslashes there, so ask sh itself.
         agent_host = "<NODE_IP>" if not fields.get("host") else host
@@ -235,6 +255,52 @@ def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
         name = fields.get("name") or "my-kimi2.7-code"
         assert sh_words(noumena) == ["dummy", f"http://{agent_host}:{port}/v1", name,
                                      "--print", "--model", name, "--max-turns", "1", "Reply exactly: ok"]
+
+
+REASONING_FIELD = {"sglang": "reasoning_content", "vllm": "reasoning"}
+
+
+def ready_step(script, engine, base):
+    """The wait polls the engine's /health (SGLang answers 503 until warm-up ends), gives up
+    loudly, and on vLLM first names the container the later steps use."""
+    assert sh_syntax_ok(script)
+    assert f"{base}/health" in script and "/v1/models" not in script
+    assert "seq 180" in script and "Not ready after 30 minutes" in script
+    assert ('docker rename "$(docker ps -lq)" kimi' in script) == (engine == "vllm")
+    assert ("The server stopped" in script) == (engine == "vllm")
+
+
+def sh_syntax_ok(script):
+    return subprocess.run(["sh", "-n", "-c", script], capture_output=True, timeout=30).returncode == 0
+
+
+def run_ready(tmp_path, engine, health, running):
+    """Run the wait step with stand-ins for curl, docker and sleep: (exit code, stdout, stderr)."""
+    script = outputs(resolve(SPEC, {"engine": engine}))["ready"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    stubs = {"curl": f"exit {0 if health else 7}",
+             "docker": f'[ "$1" = top ] && exit {0 if running else 1}; [ "$1" = ps ] && echo abc; exit 0',
+             "sleep": "exit 0"}
+    for name, body in stubs.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("engine", ["sglang", "vllm"])
+def test_the_wait_ends_when_healthy_and_fails_loudly_after_its_time_limit(tmp_path, engine):
+    code, out, err = run_ready(tmp_path / "up", engine, health=True, running=True)
+    assert out.strip().endswith("Ready.") and not err
+    code, out, err = run_ready(tmp_path / "slow", engine, health=False, running=True)
+    assert "Not ready after 30 minutes" in err and out.count("Waiting") == 179
+
+
+def test_the_wait_stops_at_once_when_the_vllm_container_has_died(tmp_path):
+    code, out, err = run_ready(tmp_path, "vllm", health=False, running=False)
+    assert "The server stopped: docker logs kimi" in err and "Waiting" not in out
 
 
 def test_hostile_values_stay_literal_in_a_real_shell(tmp_path):
@@ -297,6 +363,11 @@ def test_published_mi300x_names_sglangs_aiter_scaling_instead_of_a_unit_error():
     assert "0.680" in text and "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in text
     assert "does NOT start" in verdict and "4.85" not in text and not warned
     assert "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in notes({"hardware": "mi300x"})
+    # The published AMD commands run on the v0.5.9 image, which scales too but has no such variable:
+    # the fraction that gives 0.8 after scaling is offered, and it does leave a pool.
+    assert "0.94" in text and "v0.5.9 image has no such variable" in text
+    got94, verdict94, _, _ = memory({"hardware": "mi300x", "frac": "0.94"})
+    assert int(got94.replace(",", "")) > 0 and "does NOT start" not in verdict94
     assert "stops at start-up" in notes({"hardware": "h200", "frac": "0.5"})  # 0.5 × 137.9 < 72.3
     pool = 0.8 * (191.69 - 2.5) - weights(4) - 0.1          # ≈ 9.9 GiB with the scaling off
     assert f"{pool:.1f} GiB left, {tokens(pool, 61 * 576)} tokens" in text
@@ -391,9 +462,10 @@ def engine_commands():
             else:
                 commands.add(("sglang", tuple(argv)))
             shown = outputs(view)
-            for output_id in ("serve", "bench"):
-                if output_id in shown:
-                    commands.add(("vllm", tuple(split(shown[output_id]))))
+            if "serve" in shown:
+                commands.add(("vllm", tuple(split(shown["serve"]))))
+            bench = split(shown["bench"])  # vllm bench inside the container, or SGLang's client
+            commands.add(("vllm", tuple(bench[3:])) if bench[:2] == ["docker", "exec"] else ("sglang", tuple(bench)))
     return commands
 
 
@@ -417,7 +489,8 @@ def test_the_parser_check_here_can_fail():
 def test_every_command_is_accepted_by_the_real_engine_parsers():
     commands = engine_commands()
     for engine, tool in TOOLS.items():
-        lines = [shlex.join(argv) for e, argv in sorted(commands) if e == engine]
+        # The real-parser tool reads `sglang serve` only, not SGLang's benchmark client.
+        lines = [shlex.join(argv) for e, argv in sorted(commands) if e == engine and "sglang.bench_serving" not in argv]
         done = subprocess.run([str(ORACLE), tool, "--json"], input="\n".join(lines) + "\n", capture_output=True,
                               text=True, env={**os.environ, "ORACLE_DIR": str(ORACLE_DIR)}, timeout=1800)
         results = json.loads(done.stdout)

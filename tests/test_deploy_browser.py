@@ -58,6 +58,10 @@ def wait_for_view(page, choices, timeout=10_000):
 
 
 def field(page, field_id):
+    """A field of the Customize group (closed unless the URL carries a value): opened first."""
+    customize = page.locator(f"{ROOT_SEL} .sb-customize")
+    if not customize.evaluate("(d) => d.open"):
+        customize.locator("summary").click()
     return page.locator(f'{ROOT_SEL} [data-field="{field_id}"]')
 
 
@@ -101,6 +105,7 @@ def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(
         other.locator(ROOT_SEL).hover()  # the first sign of use starts Python
         wait_engine(other, "python")
         wait_for_view(other, choices)
+        assert other.locator(f"{ROOT_SEL} .sb-customize").evaluate("(d) => d.open")  # opened by the URL
         for field_id in ("port", "ctx", "weights"):
             assert field(other, field_id).input_value() == choices[field_id]
         top = other.evaluate("(sel) => document.querySelector(sel).getBoundingClientRect().top", ROOT_SEL)

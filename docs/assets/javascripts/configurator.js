@@ -116,7 +116,8 @@ class Widget {
     this.unknown = unknown; // sent once, so the engine reports them
     this.reportNext = true; // the first Python view reports what the URL asked that can't be had
 
-    root.querySelector("form").addEventListener("change", (event) => {
+    // The options form and the Customize form: one listener each for both (events bubble).
+    root.addEventListener("change", (event) => {
       const input = event.target;
       if (input.matches("input[type=radio][data-option]") && input.checked) {
         this.change(input.dataset.option, input.value);
@@ -126,11 +127,14 @@ class Widget {
         this.change(input.dataset.option, [...boxes].filter((box) => box.checked).map((box) => box.value));
       }
     });
-    root.querySelector("form").addEventListener("input", (event) => {
+    root.addEventListener("input", (event) => {
       if (event.target.matches("[data-field]")) this.change(event.target.dataset.field, event.target.value);
     });
 
     this.hasFields = this.specOptions.some((option) => option.items === undefined);
+    // Customize starts closed, open when the URL (or this tab's earlier choices) carries a value.
+    const customize = root.querySelector(".sb-customize");
+    if (customize && this.hasFieldEntries()) customize.open = true;
     if (this.table && !this.hasFieldEntries()) {
       this.showStatic();
       this.showIgnored(unknown);
@@ -283,6 +287,7 @@ class Widget {
           setText(reason, item.reason || "");
           if (reason.hidden !== item.enabled) reason.hidden = item.enabled;
         }
+        this.renderReasons(group, option.items);
       } else {
         const input = group.querySelector("[data-field]");
         if (document.activeElement !== input && input.value !== option.value) input.value = option.value;
@@ -320,6 +325,30 @@ class Widget {
       if (link.hidden !== hide) link.hidden = hide;
     }
     if (line.hidden !== !id) line.hidden = !id;
+  }
+
+  // Each distinct reason of an option's disabled items once, after the items it covers (as
+  // macros/widget.py renders it); rewritten only when it changes.
+  renderReasons(group, items) {
+    const grouped = new Map();
+    for (const item of items) {
+      if (item.enabled || !item.reason) continue;
+      const label = group.querySelector(`input[value="${item.id}"]`).closest("label").querySelector(".sb-label").textContent;
+      grouped.set(item.reason, [...(grouped.get(item.reason) || []), label]);
+    }
+    const key = JSON.stringify([...grouped]);
+    const box = group.querySelector(".sb-reasons");
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.replaceChildren(...[...grouped].map(([reason, labels]) => {
+      const line = document.createElement("span");
+      const which = document.createElement("span");
+      which.className = "sb-reasons-items";
+      which.textContent = `${labels.join(", ")}:`;
+      line.append(which, ` ${reason}`);
+      return line;
+    }));
+    box.hidden = grouped.size === 0;
   }
 
   // Snippet tabs: the build rendered one per declared output; show those the view has.
