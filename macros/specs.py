@@ -134,10 +134,11 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def cached(path: Path, kind: str, compute, *depends: Path):
+def cached(path: Path, kind: str, compute, *depends: Path, params: str = ""):
     """compute() for the spec at `path`, kept on disk next to its check: another per-spec result
-    (e.g. the page's view table) that depends on the same things plus the files `depends`."""
-    digest = hashlib.sha256(cache_key(path).encode())
+    (e.g. the page's view table) that depends on the same things plus the files `depends` and the
+    settings `params` (a test that lowers a limit must not leave its result under the real key)."""
+    digest = hashlib.sha256(f"{cache_key(path)}\0{params}".encode())
     for dep in depends:
         digest.update(dep.read_bytes())
     key = digest.hexdigest()
