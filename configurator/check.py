@@ -44,7 +44,7 @@ import os
 import re
 import sys
 
-from . import argcheck, cmdtext
+from . import argcheck, cmdtext, history
 from .argcheck import Options, problem
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine_data")
@@ -54,16 +54,21 @@ MAX_PROBLEMS = 100  # per command
 
 
 def available() -> list[str]:
-    """Engine data files shipped with the package, e.g. ["sglang-0.5.23", "vllm-0.33.0"]."""
-    try:
-        return sorted(n[:-5] for n in os.listdir(DATA_DIR) if n.endswith(".json"))
-    except OSError:
-        return []
+    """Engine releases shipped with the package, e.g. ["sglang-0.5.23", "vllm-0.33.0"] (full or delta files)."""
+    return sorted(f"{e}-{r}" for e, releases in history.stored().items() for r in releases)
+
+
+_expanded = {}
 
 
 def load(name: str) -> dict:
-    with open(os.path.join(DATA_DIR, os.path.basename(name) + ".json"), encoding="utf-8") as f:
-        return json.load(f)
+    """The full data of one release ("sglang-0.5.23"), rebuilt from its engine's base and deltas."""
+    engine, _, release = os.path.basename(name).partition("-")
+    if engine not in _expanded:
+        _expanded[engine] = {d["release"]: d for d in history.expand(history.chain(engine))} if history.stored().get(engine) else {}
+    if release not in _expanded[engine]:
+        raise FileNotFoundError(f"no engine data for {engine} {release!r} (have: {', '.join(available())})")
+    return _expanded[engine][release]
 
 
 class Checker:
@@ -168,7 +173,14 @@ class Checker:
 
 
 def _sglang_cli(opts, args, first_line):
-    """What `sglang serve` does before argparse: --model-type out, a leading bare word is the model."""
+    """What `sglang serve` does before argparse: --model-type out, a leading bare word is the model.
+    Releases whose data has no `positional` (0.5.9) need `--model-path` spelled out instead."""
+    if not opts.positional:
+        texts = [w for w, _ in args]
+        if any(w == "--model-path" and j + 1 < len(texts) or w.startswith("--model-path=") for j, w in enumerate(texts)):
+            return args, []
+        return args, [problem("missing", "--model-path", f"sglang serve in {opts.label()} needs --model-path "
+                              "spelled out", first_line, "pre", "--model-path")]
     kept, i = [], 0
     while i < len(args):
         word = args[i][0]
@@ -287,20 +299,27 @@ _checkers = {}
 
 
 def _checker_for(engine_data):
-    key = engine_data if isinstance(engine_data, str) else None
-    if key in _checkers:
+    """(Checker of one release per engine, across.Releases or None) for check_json's engine_data:
+    None (every shipped release), "sglang-0.5.23,vllm-0.33.0" (CPython), the JSON text of one data
+    file or a list of them (one release each), or the page's bundle {"engines": {engine: [files]}}."""
+    from .across import Releases
+
+    key = engine_data if isinstance(engine_data, str) and len(engine_data) < 200 else None
+    if key is not None and key in _checkers:
         return _checkers[key]
     if engine_data is None:
-        datasets = [load(n) for n in latest()]
+        found = Releases.from_files({e: history.chain(e) for e in history.stored()})
     elif re.fullmatch(r"[a-z0-9.,-]+", engine_data):
-        datasets = [load(n) for n in engine_data.split(",")]
+        found = Checker([load(n) for n in engine_data.split(",")])
     else:
         parsed = json.loads(engine_data)
-        datasets = parsed if isinstance(parsed, list) else [parsed]
-    checker = Checker(datasets)
+        if isinstance(parsed, dict) and isinstance(parsed.get("engines"), dict):
+            found = Releases.from_files(parsed["engines"])
+        else:
+            found = Checker(parsed if isinstance(parsed, list) else [parsed])
     _checkers.clear()  # one page checks against one set of releases; keep memory flat
-    _checkers[key] = checker
-    return checker
+    _checkers[key] = found
+    return found
 
 
 def latest() -> list[str]:
@@ -314,11 +333,26 @@ def latest() -> list[str]:
     return [name for _, name in best.values()]
 
 
-def check_json(text, engine_data=None, spec=None) -> str:
-    """The browser's entry point: JSON in, JSON out, never raises (see the module docstring)."""
+def check_json(text, engine_data=None, spec=None, release=None) -> str:
+    """The browser's entry point: JSON in, JSON out, never raises (see the module docstring).
+
+    With several releases per engine (the page's bundle, or engine_data None), `release` picks the
+    one to check against ("latest" by default, "sglang 0.5.9"); each command then also gets
+    "verdicts" [{"release", "ok"}] over every covered release, "runs_on" and "history" (across.py)."""
+    from .across import Releases, annotate
+
     try:
-        checker = _checker_for(engine_data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        found = _checker_for(engine_data)
+        many = isinstance(found, Releases)
+        if many:
+            try:
+                picks = found.pick(release if isinstance(release, str) else None)
+            except ValueError as exc:
+                return json.dumps({"error": str(exc), "releases": [], "covered": found.covered(), "commands": []})
+            checker = found.checker(picks)
+        else:
+            checker = found
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         return json.dumps({"error": f"The engine data could not be read ({type(exc).__name__}).",
                            "releases": [], "commands": []})
     try:
@@ -327,6 +361,10 @@ def check_json(text, engine_data=None, spec=None) -> str:
         why = _spec_why(spec, checker) if spec else {}
         commands = [public(r, lines, why, checker) for r in answer["commands"]]
         out = {"error": answer["error"], "releases": checker.releases(), "commands": commands}
+        if many:
+            out["covered"] = found.covered()
+            for raw, shown in zip(answer["commands"], commands):
+                annotate(found, raw, shown, lines)
     except Exception as exc:  # noqa: BLE001  (a bug must not break the page; say so instead)
         out = {"error": f"The checker failed on this text ({type(exc).__name__}); please report it.",
                "releases": checker.releases(), "commands": []}
@@ -348,16 +386,44 @@ def cli_line(result) -> dict:
 
 
 def main(argv=None) -> int:
-    names = (argv if argv is not None else sys.argv[1:]) or latest()
-    checker = Checker([load(n) for n in names])
-    answer = checker.check_text(sys.stdin.read())
+    import argparse
+
+    from .across import Releases, runs_on
+
+    ap = argparse.ArgumentParser(prog="python -m configurator.check", description="Check launch commands "
+                                 "(one per line on stdin, `\\` continuations allowed) against engine releases.")
+    ap.add_argument("names", nargs="*", help="data to check against, e.g. sglang-0.5.23 (default: the newest of each engine)")
+    ap.add_argument("--release", help="check against this release, e.g. 'sglang 0.5.9' or 0.5.9 (default: latest)")
+    ap.add_argument("--all-releases", action="store_true", help="also give each covered release's verdict")
+    args = ap.parse_args(argv if argv is not None else sys.argv[1:])
+    releases = Releases.from_files({e: history.chain(e) for e in history.stored()})
+    try:
+        if args.release or args.all_releases:
+            checker = releases.checker(releases.pick(args.release))
+        else:
+            checker = Checker([load(n) for n in (args.names or latest())])
+    except (ValueError, OSError) as exc:
+        print(f"python -m configurator.check: {exc}", file=sys.stderr)
+        return 2
+    text = sys.stdin.read()
+    answer = checker.check_text(text)
     if answer["error"]:
         print(json.dumps({"engine": None, "release": None, "ok": False,
                           "problems": [{"flag": None, "kind": "syntax", "message": answer["error"]}]}))
         return 1
     for result in answer["commands"]:
-        print(json.dumps(cli_line(result), ensure_ascii=False))
+        line = cli_line(result)
+        if args.all_releases and result["engine"]:
+            verdicts = releases.verdicts(result["engine"], _command_text(text, result))
+            line["releases"] = {r: ok for r, ok in verdicts}
+            line["runs_on"] = runs_on(result["engine"], verdicts)
+        print(json.dumps(line, ensure_ascii=False))
     return 0 if all(r["ok"] for r in answer["commands"]) else 1
+
+
+def _command_text(text, result):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(lines[result["first"] - 1:result["last"]])
 
 
 if __name__ == "__main__":
