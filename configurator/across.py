@@ -51,7 +51,7 @@ class Releases:
         text = (text or "latest").strip()
         if text == "latest":
             return picks
-        match = re.fullmatch(r"(?:([a-z]+)[ -=]+)?v?(\d+(?:\.\d+){1,3}(?:[a-z0-9.+-]*)?)", text[:60])
+        match = re.fullmatch(r"(?:([a-z]+)(?:\s+|-|==))?v?(\d+(?:\.\d+){1,3}(?:[a-z0-9.+-]*)?)", text[:60])
         known = ", ".join(self.covered()) or "none"
         if not match:
             raise ValueError(f"{text[:60]!r} is not a release: give one of {known}, or latest")

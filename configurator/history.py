@@ -138,6 +138,17 @@ def _shape(opt):
     return (opt.get("nargs"), opt.get("type"), opt.get("choices"), opt.get("default"))
 
 
+def _one_token_apart(a, b):
+    x, y = a.split("-"), b.split("-")
+    return len(x) == len(y) and sum(p != q for p, q in zip(x, y)) == 1
+
+
+def removed_replacement(old, command, name):
+    """The replacement the engine named when it deprecated `name` (a removed option), or None."""
+    opt = next((o for o in old["commands"].get(command, {"options": []})["options"] if o["names"][0] == name), None)
+    return ((opt or {}).get("deprecated") or {}).get("replacement")
+
+
 def changes(old, new):
     """Per command, what changed from full release `old` to `new`:
     {command: {"added", "removed", "renamed" [(old, new)], "deprecated", "undeprecated",
@@ -157,12 +168,11 @@ def changes(old, new):
         for key in list(removed):
             repl = (before[key].get("deprecated") or {}).get("replacement", "")
             target = repl if repl in added else None
-            if target is None:
-                close = [a for a in added if _shape(after[a]) == _shape(before[key])
-                         and difflib.SequenceMatcher(None, key, a).ratio() >= 0.75]
-                back = [r for r in removed if close and _shape(before[r]) == _shape(after[close[0]])
-                        and difflib.SequenceMatcher(None, r, close[0]).ratio() >= 0.75]
-                target = close[0] if len(close) == 1 and back == [key] else None
+            if target is None and before[key].get("choices") and before[key]["nargs"] != 0:
+                # No word from the engine: only an option with the very same choices, type and default
+                # under a name one token apart (`--nsa-x` → `--dsa-x`), and no other candidate.
+                close = [a for a in added if _shape(after[a]) == _shape(before[key]) and _one_token_apart(key, a)]
+                target = close[0] if len(close) == 1 else None
             if target:
                 renamed.append((key, target))
         for a, b in renamed:
