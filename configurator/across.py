@@ -9,7 +9,7 @@ of the same kind under a close name that takes the old one's place).
 
 import re
 
-from . import argcheck, history
+from . import argcheck, cmdtext, history
 from .check import Checker
 
 RANGE_DASH = "–"
@@ -84,11 +84,17 @@ class Releases:
 
     # --- one command across releases -------------------------------------------------------
 
-    def verdicts(self, engine, text):
-        """[(release, ok)] for one command's text, every covered release of its engine."""
+    def verdicts(self, engine, text, known=None):
+        """[(release, ok)] for one command's text, every covered release of its engine (`known`: a
+        release already checked, {release: ok}). Only accept/reject: no spelling hints (difflib is slow)."""
+        commands = cmdtext.split_commands(text)
         out = []
         for release in self.names(engine):
-            results = self.checker({engine: release}).check_text(text)["commands"]
+            if known and release in known:
+                out.append((release, known[release]))
+                continue
+            checker = self.checker({engine: release})
+            results = [checker.check_command(c, hints=False) for c in commands]
             out.append((release, len(results) == 1 and results[0]["ok"]))
         return out
 
@@ -205,7 +211,7 @@ def annotate(releases, raw, shown, lines):
         shown.update(verdicts=[], runs_on=None, history=[])
         return
     text = "\n".join(lines[raw["first"] - 1:raw["last"]])
-    verdicts = releases.verdicts(engine, text)
+    verdicts = releases.verdicts(engine, text, {raw["release"]: raw["ok"]})
     shown["verdicts"] = [{"release": r, "ok": ok} for r, ok in verdicts]
     shown["runs_on"] = runs_on(engine, verdicts)
     shown["history"] = releases.flag_history(engine, raw["command"], flag_words(raw))

@@ -155,7 +155,7 @@ def vllm_rewrite(opts, words):
     return out, problems
 
 
-def parse(opts, words):
+def parse(opts, words, hints=True):
     """argparse over `words` [(text, line)]: (problems, seen {canonical: [(word, line, value)]}, positionals)."""
     problems = []
     if opts.dialect == "vllm":
@@ -239,7 +239,7 @@ def parse(opts, words):
             break
         flag = word.split("=")[0] if word.startswith("-") else word
         shown = original.split("=")[0] if original.startswith("-") else original
-        near = opts.nearest(flag) if word.startswith("-") and n < MAX_HINTS else []  # difflib is slow
+        near = opts.nearest(flag) if hints and word.startswith("-") and n < MAX_HINTS else []  # difflib is slow
         hint = f"; did you mean {' or '.join(near)}?" if near else ""
         what = "unknown option" if word.startswith("-") and word != "--" else "unexpected word"
         text = (f"{what} {shown!r} for {opts.engine} {opts.name} {opts.release}{hint}" if n == 0

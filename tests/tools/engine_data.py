@@ -137,10 +137,12 @@ def _not_json(name):
     raise ValueError(f"{name} is not JSON")
 
 
+ENTRY = {"sglang": r"(\S+=\S+ )*(sglang serve|python3? -m sglang\.launch_server)\b", "vllm": r"(\S+=\S+ )*vllm\b"}
+
+
 def corpus(data: dict) -> list[str]:
     """Hand-written commands for this engine, then ones generated from the seeds and the data."""
     engine = data["engine"]
-    mine = {"sglang": ("sglang", "python", "SGLANG", "docker run", "lmsysorg"), "vllm": ("vllm", "VLLM", "docker run")}
     text = re.sub(r"\\\n\s*", "", CORPUS.read_text(encoding="utf-8"))
     picked = []
     for line in text.splitlines():
@@ -151,7 +153,8 @@ def corpus(data: dict) -> list[str]:
         picked += [row["command"].replace(" \\\n  ", " ") for row in json.loads(GOLDEN.read_text())]
     for snippet in json.loads(SNIPPETS.read_text())["snippets"]:
         flat = snippet["text"].replace(" \\\n  ", " ")
-        if flat.startswith(mine[engine][:2]) or (engine == "vllm" and "vllm/vllm-openai" in flat):
+        # Only what the engine's entry points read (not e.g. `python3 -m sglang.bench_serving`).
+        if re.match(ENTRY[engine], flat) or (engine == "vllm" and "vllm/vllm-openai" in flat):
             picked.append(flat)
     head = {"sglang": "sglang serve --model-path m", "vllm": "vllm serve m"}[engine]
     for name, command in sorted(data["commands"].items()):
