@@ -386,23 +386,45 @@ def cli_line(result) -> dict:
             "problems": [{k: p[k] for k in ("flag", "kind", "message")} for p in result["problems"]]}
 
 
-def main(argv=None) -> int:
-    import argparse
+USAGE = """usage: python -m configurator.check [NAME ...] [--release RELEASE] [--all-releases] < commands.txt
+  NAME            data to check against, e.g. sglang-0.5.23 (default: the newest of each engine)
+  --release R     check against release R, e.g. 'sglang 0.5.9' or 0.5.9 (default: latest)
+  --all-releases  also give each covered release's verdict ("releases", "runs_on")"""
 
+
+def _options(argv):
+    """(names, release, all_releases) from the command line; ValueError with a message on bad input.
+    (Not argparse: the browser's Python ships without it, and this module runs there too.)"""
+    names, release, every, i = [], None, False, 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("-h", "--help"):
+            raise ValueError(USAGE)
+        if word == "--all-releases":
+            every = True
+        elif word == "--release" or word.startswith("--release="):
+            if "=" not in word and i + 1 >= len(argv):
+                raise ValueError("--release needs a release, e.g. --release 'sglang 0.5.9'")
+            release = word.split("=", 1)[1] if "=" in word else argv[i + 1]
+            i += "=" not in word
+        elif word.startswith("-"):
+            raise ValueError(f"unknown option {word!r}\n{USAGE}")
+        else:
+            names.append(word)
+        i += 1
+    return names, release, every
+
+
+def main(argv=None) -> int:
     from .across import Releases, runs_on
 
-    ap = argparse.ArgumentParser(prog="python -m configurator.check", description="Check launch commands "
-                                 "(one per line on stdin, `\\` continuations allowed) against engine releases.")
-    ap.add_argument("names", nargs="*", help="data to check against, e.g. sglang-0.5.23 (default: the newest of each engine)")
-    ap.add_argument("--release", help="check against this release, e.g. 'sglang 0.5.9' or 0.5.9 (default: latest)")
-    ap.add_argument("--all-releases", action="store_true", help="also give each covered release's verdict")
-    args = ap.parse_args(argv if argv is not None else sys.argv[1:])
-    releases = Releases.from_files({e: history.chain(e) for e in history.stored()})
     try:
-        if args.release or args.all_releases:
-            checker = releases.checker(releases.pick(args.release))
+        names, release, every = _options(argv if argv is not None else sys.argv[1:])
+        releases = Releases.from_files({e: history.chain(e) for e in history.stored()})
+        if release or every:
+            checker = releases.checker(releases.pick(release))
         else:
-            checker = Checker([load(n) for n in (args.names or latest())])
+            checker = Checker([load(n) for n in (names or latest())])
     except (ValueError, OSError) as exc:
         print(f"python -m configurator.check: {exc}", file=sys.stderr)
         return 2
@@ -414,7 +436,7 @@ def main(argv=None) -> int:
         return 1
     for result in answer["commands"]:
         line = cli_line(result)
-        if args.all_releases and result["engine"]:
+        if every and result["engine"]:
             verdicts = releases.verdicts(result["engine"], _command_text(text, result))
             line["releases"] = {r: ok for r, ok in verdicts}
             line["runs_on"] = runs_on(result["engine"], verdicts)

@@ -9,8 +9,6 @@ if the spec lists it in `source_deprecations` (the source publishes it); the pag
 note written from the engine data (replacement, removal date), never by hand.
 """
 
-import datetime
-import os
 import re
 import sys
 
@@ -31,10 +29,17 @@ IMAGE_ENGINE = {"lmsysorg/sglang": "sglang", "vllm/vllm-openai": "vllm"}
 SOON_DAYS = 60  # a removal date this close to the build is announced
 
 
-def build_date():
-    """Today, or SOURCE_DATE_EPOCH's day for a reproducible build."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date() if epoch else datetime.date.today()
+def _day(text):
+    """Days since 1970-01-01 of a "YYYY-MM-DD" date, or None (the browser's Python has no datetime)."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text or "")
+    if not found:
+        return None
+    y, m, d = map(int, found.groups())
+    y -= m <= 2  # days_from_civil (H. Hinnant): the proleptic Gregorian calendar in integers
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def _releases_of(spec, data):
@@ -77,9 +82,10 @@ def states(spec):
                 yield {**base, opt.id: value}
 
 
-def check_spec(spec, data):
+def check_spec(spec, data, today=None):
     """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
-    engine's commands run on; raises SpecError."""
+    engine's commands run on; raises SpecError. `today` ("YYYY-MM-DD", the build's date) turns on the
+    warning for a published flag whose removal date is near."""
     if data.get("release") is None:
         return []
     per_engine = _releases_of(spec, data)
@@ -99,7 +105,7 @@ def check_spec(spec, data):
             if result["engine"] not in per_engine:
                 raise SpecError(spec.source, "command",
                                 f"in state {state}: not a {' or '.join(per_engine)} command the checker reads")
-            _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes)
+            _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes, today=today)
             for pin in _pins(view, result["engine"]) | {(result["engine"], v) for v in per_engine[result["engine"]][:-1]}:
                 _must_run(spec, view["command"], state, pin, extra)
         if choices.keys() <= {o.id for o in spec.options if o.kind not in FIELD_KINDS}:
@@ -185,14 +191,15 @@ def _runs_note(text, when):
             **({"when": when} if when else {})}
 
 
-def _judge(spec, data, checker, result, where, allowed, used, notes, field="command"):
+def _judge(spec, data, checker, result, where, allowed, used, notes, field="command", today=None):
     """Raise on a problem the engine would reject; note a deprecation the source publishes."""
     for p in result["problems"]:
         if p["kind"] in ALLOWED:
             continue
         if p["kind"] == "deprecated" and p["flag"] in allowed:
             used.add(p["flag"])
-            _removal_soon(spec, checker, result, p, where)
+            if today:
+                _removal_soon(spec, checker, result, p, where, today)
             notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"]))
             continue
         raise SpecError(spec.source, field, f"{where}: {p['flag'] or 'the command'}: "
@@ -200,13 +207,13 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
                                              "source_deprecations)" if p["kind"] == "deprecated" else ""))
 
 
-def _removal_soon(spec, checker, result, p, where):
+def _removal_soon(spec, checker, result, p, where, today):
     """A build warning when a published flag's removal date is near (the page's note shows the date)."""
     opts = checker.engines[result["engine"]]["commands"][result["command"]]
     dep = opts.by_name[p["option"]].get("deprecated") or {}
-    date = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", dep.get("removal") or "")
-    if date:
-        days = (datetime.date(*map(int, date.groups())) - build_date()).days
+    removal, now = _day(dep.get("removal")), _day(today)
+    if removal is not None and now is not None:
+        days = removal - now
         key = (spec.source, p["flag"])
         if days <= SOON_DAYS and key not in _warned:
             _warned.add(key)

@@ -38,11 +38,20 @@ def load_spec_file(path: Path):
         raise SpecError(_shown(path), "name", f"'{spec.name}' must match the file name '{path.stem}'")
     # Every command it can produce, against the engine release it names; the deprecation
     # notes this adds come from the engine data and ship with the spec to the browser.
-    notes = check_spec(spec, data)
+    notes = check_spec(spec, data, today=build_date())
     if notes:
         data = {**data, "notes": list(data.get("notes", [])) + notes}
         spec = load_spec(data, source=_shown(path))
     return spec, data
+
+
+def build_date() -> str:
+    """Today ("YYYY-MM-DD"), or SOURCE_DATE_EPOCH's day for a reproducible build: near removal dates warn."""
+    import datetime
+    import os
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date() if epoch else datetime.date.today()
+    return day.isoformat()
 
 
 def _shown(path: Path) -> str:

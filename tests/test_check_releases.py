@@ -152,3 +152,11 @@ def test_the_site_has_the_release_choice_and_the_what_changed_pages(built_site):
     assert '<option value="sglang 0.5.9">sglang 0.5.9</option>' in page and 'value="latest" selected' in page
     changed = (built_site / "what-changed-sglang" / "index.html").read_text(encoding="utf-8")
     assert "sglang 0.5.17 → 0.5.23" in changed and "--dsa-decode-backend" in changed
+
+
+@pytest.mark.parametrize("args, says", [(["--release"], "--release needs a release"), (["--bogus"], "unknown option '--bogus'"),
+                                        (["--release", "sglang 0.4"], "no engine data for sglang 0.4"),
+                                        (["sglang-9.9"], "no engine data for sglang '9.9'")])
+def test_cli_bad_options_are_messages(args, says):
+    code, lines, err = cli("sglang serve --model-path m\n", *args)
+    assert code == 2 and lines == [] and says in err and "Traceback" not in err

@@ -143,14 +143,15 @@ def test_a_minimum_release_checks_every_covered_release_from_it():
 
 
 def test_a_near_removal_date_is_a_build_warning(capsys, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796515200")  # 2026-12-06
     import configurator.speccheck as sc
+    spec = lambda: load_spec(copy.deepcopy(KIMI), source="configurator/specs/kimi-k2.7-code.yaml")  # noqa: E731
     monkeypatch.setattr(sc, "_warned", set())
-    build(copy.deepcopy(KIMI))
+    check_spec(spec(), copy.deepcopy(KIMI), today="2026-12-06")
     err = capsys.readouterr().err
     assert "--enable-dp-attention is marked for removal after 2026-12-31 (25 days from this build)" in err
     assert "replacement: --attn-dp-size <dp-size>" in err and "dpattention='enabled'" in err
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: a year away, no warning
     monkeypatch.setattr(sc, "_warned", set())
-    build(copy.deepcopy(KIMI))
+    check_spec(spec(), copy.deepcopy(KIMI), today="2026-01-01")  # a year away: no warning
     assert "marked for removal" not in capsys.readouterr().err
+    assert sc._day("2026-12-31") - sc._day("2026-12-06") == 25 and sc._day("1970-01-01") == 0
+    assert sc._day("2024-03-01") - sc._day("2024-02-28") == 2  # a leap year
