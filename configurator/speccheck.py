@@ -16,7 +16,7 @@ from .across import runs_on
 from .check import Checker, available, load
 from .history import version_key
 from .errors import SpecError
-from .resolve import MAX_TEXT, resolve
+from .resolve import MAX_TEXT, resolve, resolve_state
 from .spec import FIELD_KINDS, all_states
 
 MAX_STATES = 20_000
@@ -82,10 +82,9 @@ def states(spec):
                 yield {**base, opt.id: value}
 
 
-def check_spec(spec, data, today=None):
+def check_spec(spec, data):
     """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
-    engine's commands run on; raises SpecError. `today` ("YYYY-MM-DD", the build's date) turns on the
-    warning for a published flag whose removal date is near."""
+    engine's commands run on; raises SpecError."""
     if data.get("release") is None:
         return []
     per_engine = _releases_of(spec, data)
@@ -96,8 +95,11 @@ def check_spec(spec, data, today=None):
     checker = Checker([load(f"{engine}-{versions[-1]}") for engine, versions in per_engine.items()])
     extra = {(e, v): Checker([load(f"{e}-{v}")]) for e, versions in per_engine.items() for v in versions[:-1]}
     notes, done, used, runs = {}, set(), set(), {}
+    fields = {o.id for o in spec.options if o.kind in FIELD_KINDS}
     for choices in states(spec):
-        view = resolve(spec, choices)
+        # The base states are the ones the every-state check and the page's view table
+        # resolve too; each field variant is resolved once, here only.
+        view = (resolve if fields & choices.keys() else resolve_state)(spec, choices)
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
         if view["command"] not in done:
             done.add(view["command"])
@@ -105,7 +107,7 @@ def check_spec(spec, data, today=None):
             if result["engine"] not in per_engine:
                 raise SpecError(spec.source, "command",
                                 f"in state {state}: not a {' or '.join(per_engine)} command the checker reads")
-            _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes, today=today)
+            _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes)
             for pin in _pins(view, result["engine"]) | {(result["engine"], v) for v in per_engine[result["engine"]][:-1]}:
                 _must_run(spec, view["command"], state, pin, extra)
         if choices.keys() <= {o.id for o in spec.options if o.kind not in FIELD_KINDS}:
@@ -191,15 +193,13 @@ def _runs_note(text, when):
             **({"when": when} if when else {})}
 
 
-def _judge(spec, data, checker, result, where, allowed, used, notes, field="command", today=None):
+def _judge(spec, data, checker, result, where, allowed, used, notes, field="command"):
     """Raise on a problem the engine would reject; note a deprecation the source publishes."""
     for p in result["problems"]:
         if p["kind"] in ALLOWED:
             continue
         if p["kind"] == "deprecated" and p["flag"] in allowed:
             used.add(p["flag"])
-            if today:
-                _removal_soon(spec, checker, result, p, where, today)
             notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"]))
             continue
         raise SpecError(spec.source, field, f"{where}: {p['flag'] or 'the command'}: "
@@ -207,22 +207,27 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
                                              "source_deprecations)" if p["kind"] == "deprecated" else ""))
 
 
-def _removal_soon(spec, checker, result, p, where, today):
-    """A build warning when a published flag's removal date is near (the page's note shows the date)."""
-    opts = checker.engines[result["engine"]]["commands"][result["command"]]
-    dep = opts.by_name[p["option"]].get("deprecated") or {}
-    removal, now = _day(dep.get("removal")), _day(today)
-    if removal is not None and now is not None:
-        days = removal - now
-        key = (spec.source, p["flag"])
-        if days <= SOON_DAYS and key not in _warned:
-            _warned.add(key)
-            print(f"WARNING -  {spec.source}: {p['flag']} is marked for removal after {dep['removal']} "
-                  f"({days} days from this build) in {opts.label()}; {where} uses it; replacement: "
-                  f"{dep.get('replacement') or 'none given'}", file=sys.stderr)
-
-
-_warned = set()
+def removal_warnings(spec, data, today):
+    """Build warnings for the published deprecated flags (`source_deprecations`) whose removal date,
+    in the newest named release's data, is SOON_DAYS or less after `today` ("YYYY-MM-DD"): each names
+    the flag, the spec's rule that writes it (with its `when`) and the engine's replacement."""
+    if data.get("release") is None or _day(today) is None:
+        return []
+    out = []
+    for engine, versions in _releases_of(spec, data).items():
+        for command in load(f"{engine}-{versions[-1]}")["commands"].values():
+            for opt in command["options"]:
+                dep = opt.get("deprecated") or {}
+                flag = next((n for n in opt["names"] if n in data.get("source_deprecations", [])), None)
+                removal = _day(dep.get("removal"))
+                if flag is None or removal is None or removal - _day(today) > SOON_DAYS:
+                    continue
+                rules = [r for r in data["command"]["args"] if r.get("flag") == flag]
+                where = "; ".join(f"command rule {flag}" + (f" when {r['when']}" if r.get("when") else "") for r in rules)
+                out.append(f"{spec.source}: {flag} is marked for removal after {dep['removal']} "
+                           f"({removal - _day(today)} days from this build) in {engine} {versions[-1]}; "
+                           f"{where or 'a command'} uses it; replacement: {dep.get('replacement') or 'none given'}")
+    return out
 
 
 def _rule_when(data, flag):

@@ -9,8 +9,9 @@ import jinja2
 import markupsafe
 
 import configurator
+from configurator.resolve import resolve_state
 
-from .specs import load_spec_file, spec_path
+from .specs import cached, load_spec_file, spec_path
 
 # Above these bounds the page ships no precomputed views; the widget shows a
 # "loading" state until Python is ready instead of bloating every page load.
@@ -43,9 +44,12 @@ _templates.filters["keep_lines"] = keep_lines
 
 
 def render_configurator(name: str) -> str:
-    spec, source = load_spec_file(spec_path(name))
+    path = spec_path(name)
+    spec, source = load_spec_file(path)
     view = configurator.resolve(spec)
-    data = {"spec": source, "static": static_views(spec)}
+    # Every state resolved (~1 s for Kimi): kept in build/cache/ with the spec's check.
+    static = cached(path, "static", lambda: static_views(spec), Path(__file__))
+    data = {"spec": source, "static": static}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
         outputs={o["id"]: o for o in view["outputs"]},
@@ -81,7 +85,7 @@ def static_views(spec):
         return text_ids[text]
 
     for choices in combos:
-        compact = _compact(configurator.resolve(spec, choices), text_id)
+        compact = _compact(resolve_state(spec, choices), text_id)
         encoded = json.dumps(compact, sort_keys=True)
         if encoded not in view_ids:
             view_ids[encoded] = len(views)

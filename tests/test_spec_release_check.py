@@ -142,16 +142,12 @@ def test_a_minimum_release_checks_every_covered_release_from_it():
         build(data)
 
 
-def test_a_near_removal_date_is_a_build_warning(capsys, monkeypatch):
-    import configurator.speccheck as sc
-    spec = lambda: load_spec(copy.deepcopy(KIMI), source="configurator/specs/kimi-k2.7-code.yaml")  # noqa: E731
-    monkeypatch.setattr(sc, "_warned", set())
-    check_spec(spec(), copy.deepcopy(KIMI), today="2026-12-06")
-    err = capsys.readouterr().err
-    assert "--enable-dp-attention is marked for removal after 2026-12-31 (25 days from this build)" in err
-    assert "replacement: --attn-dp-size <dp-size>" in err and "dpattention='enabled'" in err
-    monkeypatch.setattr(sc, "_warned", set())
-    check_spec(spec(), copy.deepcopy(KIMI), today="2026-01-01")  # a year away: no warning
-    assert "marked for removal" not in capsys.readouterr().err
-    assert sc._day("2026-12-31") - sc._day("2026-12-06") == 25 and sc._day("1970-01-01") == 0
-    assert sc._day("2024-03-01") - sc._day("2024-02-28") == 2  # a leap year
+def test_a_near_removal_date_is_a_build_warning():
+    from configurator.speccheck import _day, removal_warnings
+    spec = load_spec(copy.deepcopy(KIMI), source="configurator/specs/kimi-k2.7-code.yaml")
+    [warning] = removal_warnings(spec, KIMI, "2026-12-06")
+    assert "--enable-dp-attention is marked for removal after 2026-12-31 (25 days from this build)" in warning
+    assert "replacement: --attn-dp-size <dp-size>" in warning and "dpattention" in warning
+    assert removal_warnings(spec, KIMI, "2026-01-01") == []  # a year away: no warning
+    assert _day("2026-12-31") - _day("2026-12-06") == 25 and _day("1970-01-01") == 0
+    assert _day("2024-03-01") - _day("2024-02-28") == 2  # a leap year
