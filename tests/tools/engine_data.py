@@ -10,11 +10,16 @@ through a .pth file, from --torch-env or a throwaway one). Then, inside that env
 tests/tools/engine_probe.py
 
 1. dumps what the engine's parsers declare → configurator/engine_data/<engine>-<release>.json
+   (stored in its engine's chain: the oldest release in full, each later one as a delta against
+   the one before, configurator/history.py; adding an older release rewrites the next delta)
 2. runs the corpus (tests/data/engine_corpus.txt plus commands generated from the data:
    the seed's 56, every deprecated flag and value, typos, abbreviations, bad values) through
    the real entry points → tests/data/engine_verdicts/<engine>-<release>.json
 
-Moving to a new release is this one command plus reviewing the two diffs.
+Moving to a new release is this one command plus reviewing the two diffs. `--verdicts-only`
+re-records the verdicts of a stored release (after a corpus change). Older releases load with
+fallbacks in engine_probe.py (sglang 0.5.9: `sglang serve` as its cli/serve.py parses it; vllm
+0.19: cli_args and the parser checks where that release keeps them).
 """
 
 import argparse
