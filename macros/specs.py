@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from configurator import SpecError, load_spec
+from configurator import check as engine_check
 from configurator.speccheck import check_spec, removal_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,12 +94,15 @@ _engine: dict = {}  # the engine's files (name, mtime, size) → hash of their c
 def engine_fingerprint() -> str:
     """A hash of everything that decides whether a spec passes: the engine's code and data, and
     this module. Rehashed only when a file's time or size changes (serve calls it on every build)."""
-    files = sorted([*ENGINE_DIR.rglob("*.py"), *ENGINE_DIR.rglob("*.json"), Path(__file__).resolve()])
+    data_dir = Path(getattr(engine_check, "DATA_DIR", ENGINE_DIR))  # the engine data, wherever it lives
+    files = sorted({*ENGINE_DIR.rglob("*.py"), *ENGINE_DIR.rglob("*.json"), Path(__file__).resolve(),
+                    *(p for p in data_dir.rglob("*") if p.is_file())})
     stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     if stats not in _engine:
         digest = hashlib.sha256()
         for p in files:
-            digest.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+            name = p.relative_to(ROOT if p.is_relative_to(ROOT) else data_dir.parent)
+            digest.update(str(name).encode() + b"\0" + p.read_bytes() + b"\0")
         _engine.clear()
         _engine[stats] = digest.hexdigest()
     return _engine[stats]

@@ -65,6 +65,13 @@ def build_in_process(project):
     handler = logging.Handler(logging.WARNING)
     handler.emit = lambda record: logged.append(record.getMessage())
     logging.getLogger("mkdocs").addHandler(handler)
+    # The macros may re-import the engine (as after an edit in `mkdocs serve`); the modules other
+    # tests imported must stay the ones in sys.modules (their SpecError is the one raised).
+    ours = {name: module for name, module in sys.modules.items() if name.startswith(("configurator", "macros"))}
+    path = list(sys.path)  # mkdocs-macros puts the copy first: later imports must not come from it
+    # ...and importing sets each submodule as its package's attribute (`from macros import specs`)
+    attrs = {(parent, child): getattr(ours[parent], child, None)
+             for parent, _, child in (name.rpartition(".") for name in ours) if parent in ours}
     try:
         config = load_config(str(project / "mkdocs.yml"), strict=True, site_dir=str(project / "out"))
         mkdocs_build(config)
@@ -74,6 +81,12 @@ def build_in_process(project):
         return "\n".join(logged + [str(exc.__context__)])
     finally:
         logging.getLogger("mkdocs").removeHandler(handler)
+        for name in [n for n in sys.modules if n.startswith(("configurator", "macros"))]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+        for (parent, child), value in attrs.items():
+            setattr(ours[parent], child, value)
+        sys.path[:] = path
     return None
 
 

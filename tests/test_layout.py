@@ -168,7 +168,9 @@ def test_item_ids_may_start_with_a_digit_and_contain_dots():
 def error_of(data):
     with pytest.raises(SpecError) as err:
         load_spec(data, source="specs/x.yaml")
-    assert str(err.value) == f"specs/x.yaml: {err.value.where}: {err.value.problem}"
+    # One line per problem (a spec may have several; the first in the file comes first).
+    assert str(err.value).splitlines() == [f"specs/x.yaml: {w}: {p}" for w, p in err.value.problems]
+    assert err.value.problems[0] == (err.value.where, err.value.problem)
     return err.value.where, err.value.problem
 
 

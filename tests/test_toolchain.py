@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def readme_node_major() -> int:
-    (major,) = re.findall(r"Node ≥ (\d+) with npm", (ROOT / "README.md").read_text(encoding="utf-8"))
+    (major,) = re.findall(r"Node ≥ (\d+)(?:\.\d+)? with npm", (ROOT / "README.md").read_text(encoding="utf-8"))
     return int(major)
 
 
