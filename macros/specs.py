@@ -4,13 +4,14 @@ import copy
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import yaml
 
 from configurator import SpecError, load_spec
 from configurator import check as engine_check
-from configurator.speccheck import check_spec
+from configurator.speccheck import check_spec, removal_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "configurator" / "specs"
@@ -69,6 +70,8 @@ def load_spec_file(path: Path):
             spec = load_spec(data, source=shown, check_states=False)  # states checked above
         _write_cache(path, key, {"notes": data["notes"]} if notes else {})
     _check_name(spec, path)
+    for warning in removal_warnings(spec, data, build_date()):  # each load: not cached, the date moves
+        print(f"WARNING -  {warning}", file=sys.stderr)
     if len(_loaded) >= 16:
         _loaded.clear()
     _loaded[key] = (spec, data)
@@ -125,6 +128,14 @@ def _write_cache(path: Path, key: str, result, kind: str = "checked"):
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")  # builds and tests run side by side
     tmp.write_text(json.dumps(result), encoding="utf-8")
     tmp.replace(dest)
+
+
+def build_date() -> str:
+    """Today ("YYYY-MM-DD"), or SOURCE_DATE_EPOCH's day for a reproducible build: near removal dates warn."""
+    import datetime
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date() if epoch else datetime.date.today()
+    return day.isoformat()
 
 
 def _shown(path: Path) -> str:
