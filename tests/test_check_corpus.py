@@ -66,10 +66,13 @@ def test_each_engine_is_one_full_release_then_deltas_that_rebuild_every_release(
         assert [d["release"] for d in full] == releases
         for old, new in zip(full, full[1:]):
             assert history.apply(old, history.diff(old, new)) == new
-            # a delta carries only what changed: never an option identical to the release before
-            before = {json.dumps(o, sort_keys=True) for c in old["commands"].values() for o in c["options"]}
+            # a delta carries only what changed: never an option identical to the same command's
+            # option in the release before
+            before = {(name, json.dumps(o, sort_keys=True))
+                      for name, c in old["commands"].items() for o in c["options"]}
             delta = next(f for f in files if f["release"] == new["release"])
-            assert not [o for c in delta["commands"].values() for o in c["options"] if json.dumps(o, sort_keys=True) in before]
+            assert not [o for name, c in delta["commands"].items() for o in c["options"]
+                        if (name, json.dumps(o, sort_keys=True)) in before]
 
 
 def test_every_covered_release_has_recorded_verdicts():
