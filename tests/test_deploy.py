@@ -359,6 +359,11 @@ def test_published_mi300x_names_sglangs_aiter_scaling_instead_of_a_unit_error():
     assert "0.680" in text and "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in text
     assert "does NOT start" in verdict and "4.85" not in text and not warned
     assert "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in notes({"hardware": "mi300x"})
+    # The published AMD commands run on the v0.5.9 image, which scales too but has no such variable:
+    # the fraction that gives 0.8 after scaling is offered, and it does leave a pool.
+    assert "0.94" in text and "v0.5.9 image has no such variable" in text
+    got94, verdict94, _, _ = memory({"hardware": "mi300x", "frac": "0.94"})
+    assert int(got94.replace(",", "")) > 0 and "does NOT start" not in verdict94
     assert "stops at start-up" in notes({"hardware": "h200", "frac": "0.5"})  # 0.5 × 137.9 < 72.3
     pool = 0.8 * (191.69 - 2.5) - weights(4) - 0.1          # ≈ 9.9 GiB with the scaling off
     assert f"{pool:.1f} GiB left, {tokens(pool, 61 * 576)} tokens" in text
