@@ -86,7 +86,7 @@ def prepare_runtime():
         # The precompile takes ~6 s, so only when pyodide or the script changed.
         node = shutil.which("node")
         if node is None:
-            raise PluginError("`node` not found: install Node 22 and run `npm ci`")
+            raise PluginError("`node` not found: install Node 20 or newer and run `npm ci`")
         done = subprocess.run([node, str(RUNTIME_SCRIPT)], cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise PluginError(f"macros/pyodide_runtime.mjs failed:\n{done.stdout}{done.stderr}")
@@ -258,7 +258,7 @@ def write_configurator_zip() -> Path:
         return dest
     node = shutil.which("node")
     if node is None:
-        raise PluginError("`node` not found: install Node 22 and run `npm ci`")
+        raise PluginError("`node` not found: install Node 20 or newer and run `npm ci`")
     GENERATED.mkdir(parents=True, exist_ok=True)
     for stale in GENERATED.glob("configurator.*.zip"):
         if stale != dest:
