@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One entry point for people and CI; needs only Python >= 3.11 and Node >= 22.12 with npm.
+"""One entry point for people and CI; needs only Python >= 3.11 and Node >= 20 with npm.
 
     python3 dev.py serve   set up, then serve the site at http://127.0.0.1:8000 (live reload)
     python3 dev.py test    set up (including a Chromium for the browser tests), then run all tests
@@ -58,7 +58,7 @@ def setup():
     if sys.version_info < (3, 11):
         sys.exit("Servebook needs Python 3.11 or newer.")
     if shutil.which("npm") is None or shutil.which("node") is None:
-        sys.exit("Servebook needs Node.js 22 or newer with npm on PATH.")
+        sys.exit("Servebook needs Node.js 20 or newer with npm on PATH.")
     stamp, value = VENV / ".servebook-stamp", fingerprint("requirements.lock", "pyproject.toml")
     if not up_to_date(stamp, value):
         if not (BIN / "python").exists():

@@ -42,6 +42,11 @@ class Options:
         return f"{self.engine} {self.release}"
 
     def nearest(self, word, names=None):
+        # `--tp` where the engine has `-tp`: the short name written with two dashes, which no
+        # spelling distance finds; name it with its long form so the reader can pick either.
+        short = "-" + word[2:] if word.startswith("--") else None
+        if short in self.by_name and names is None:
+            return [f"{short} ({self.by_name[short]['names'][0]})"]
         return difflib.get_close_matches(word, names or self.long_names, n=3, cutoff=0.75)
 
 
@@ -150,7 +155,7 @@ def vllm_rewrite(opts, words):
     return out, problems
 
 
-def parse(opts, words):
+def parse(opts, words, hints=True):
     """argparse over `words` [(text, line)]: (problems, seen {canonical: [(word, line, value)]}, positionals)."""
     problems = []
     if opts.dialect == "vllm":
@@ -234,7 +239,7 @@ def parse(opts, words):
             break
         flag = word.split("=")[0] if word.startswith("-") else word
         shown = original.split("=")[0] if original.startswith("-") else original
-        near = opts.nearest(flag) if word.startswith("-") and n < MAX_HINTS else []  # difflib is slow
+        near = opts.nearest(flag) if hints and word.startswith("-") and n < MAX_HINTS else []  # difflib is slow
         hint = f"; did you mean {' or '.join(near)}?" if near else ""
         what = "unknown option" if word.startswith("-") and word != "--" else "unexpected word"
         text = (f"{what} {shown!r} for {opts.engine} {opts.name} {opts.release}{hint}" if n == 0
@@ -255,7 +260,14 @@ def _bad_value(opts, opt, used, value):
             return "bad-type", f"{used} takes {'a whole number' if kind == 'int' else 'a number'}, not {value!r}"
     choices = opt.get("choices")
     if choices is not None and str(converted) not in choices:
-        near = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+        near = _nearest_choice(value, choices)
         hint = f" (did you mean {near[0]}?)" if near else ""
         return "bad-choice", f"{value!r} is not one of the choices of {used}{hint}: {', '.join(choices)}"
     return None
+
+
+def _nearest_choice(value, choices):
+    """The choice a reader most likely meant: one that spells out what they wrote (`fp8` →
+    `fp8_e4m3`, the first such in the engine's order) before one that merely looks alike (`mxfp8`)."""
+    longer = [c for c in choices if c.startswith(value) and value and c[len(value):][:1] in ("_", "-", ".")]
+    return longer[:1] or difflib.get_close_matches(value, choices, n=1, cutoff=0.6)

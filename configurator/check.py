@@ -44,7 +44,7 @@ import os
 import re
 import sys
 
-from . import argcheck, cmdtext
+from . import argcheck, cmdtext, history
 from .argcheck import Options, problem
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine_data")
@@ -54,16 +54,21 @@ MAX_PROBLEMS = 100  # per command
 
 
 def available() -> list[str]:
-    """Engine data files shipped with the package, e.g. ["sglang-0.5.23", "vllm-0.33.0"]."""
-    try:
-        return sorted(n[:-5] for n in os.listdir(DATA_DIR) if n.endswith(".json"))
-    except OSError:
-        return []
+    """Engine releases shipped with the package, e.g. ["sglang-0.5.23", "vllm-0.33.0"] (full or delta files)."""
+    return sorted(f"{e}-{r}" for e, releases in history.stored().items() for r in releases)
+
+
+_expanded = {}
 
 
 def load(name: str) -> dict:
-    with open(os.path.join(DATA_DIR, os.path.basename(name) + ".json"), encoding="utf-8") as f:
-        return json.load(f)
+    """The full data of one release ("sglang-0.5.23"), rebuilt from its engine's base and deltas."""
+    engine, _, release = os.path.basename(name).partition("-")
+    if engine not in _expanded:
+        _expanded[engine] = {d["release"]: d for d in history.expand(history.chain(engine))} if history.stored().get(engine) else {}
+    if release not in _expanded[engine]:
+        raise FileNotFoundError(f"no engine data for {engine} {release!r} (have: {', '.join(available())})")
+    return _expanded[engine][release]
 
 
 class Checker:
@@ -90,7 +95,7 @@ class Checker:
             return {"error": f"There are {len(commands)} commands; paste at most {MAX_COMMANDS}.", "commands": []}
         return {"error": None, "commands": [self.check_command(c) for c in commands]}
 
-    def check_command(self, command):
+    def check_command(self, command, hints=True):
         result = {"engine": None, "release": None, "command": None, "ok": False,
                   "first": command.first, "last": command.last, "problems": [], "seen": {}}
         if command.error:
@@ -107,11 +112,11 @@ class Checker:
         engine, name, env, args, mode = found
         opts = self.engines[engine]["commands"][name]
         result.update(engine=engine, release=opts.release, command=name)
-        problems = _env_problems(opts, env)
+        problems = _env_problems(opts, env) if hints else []
         if engine == "sglang" and mode == "cli":
             args, pre = _sglang_cli(opts, args, command.first)
             problems += pre
-        parsed, seen, _ = argcheck.parse(opts, args)
+        parsed, seen, _ = argcheck.parse(opts, args, hints=hints)
         problems += parsed
         problems += _after_parse(opts, seen)
         problems.sort(key=lambda p: (p["kind"] not in argcheck.REJECTS, p["stage"], p["line"] or 0))
@@ -186,7 +191,14 @@ class Checker:
 
 
 def _sglang_cli(opts, args, first_line):
-    """What `sglang serve` does before argparse: --model-type out, a leading bare word is the model."""
+    """What `sglang serve` does before argparse: --model-type out, a leading bare word is the model.
+    Releases whose data has no `positional` (0.5.9) need `--model-path` spelled out instead."""
+    if not opts.positional:
+        texts = [w for w, _ in args]
+        if any(w == "--model-path" and j + 1 < len(texts) or w.startswith("--model-path=") for j, w in enumerate(texts)):
+            return args, []
+        return args, [problem("missing", "--model-path", f"sglang serve in {opts.label()} needs --model-path "
+                              "spelled out", first_line, "pre", "--model-path")]
     kept, i = [], 0
     while i < len(args):
         word = args[i][0]
@@ -305,20 +317,28 @@ _checkers = {}
 
 
 def _checker_for(engine_data):
-    key = engine_data if isinstance(engine_data, str) else None
+    """(Checker of one release per engine, across.Releases or None) for check_json's engine_data:
+    None (every shipped release), "sglang-0.5.23,vllm-0.33.0" (CPython), the JSON text of one data
+    file or a list of them (one release each), or the page's bundle {"engines": {engine: [files]}}."""
+    from .across import Releases
+
+    # The page sends the same data text with every check: parse it once (a hash of 160 KB is ~0.1 ms).
+    key = engine_data if not isinstance(engine_data, str) or len(engine_data) < 200 else (len(engine_data), hash(engine_data))
     if key in _checkers:
         return _checkers[key]
     if engine_data is None:
-        datasets = [load(n) for n in latest()]
+        found = Releases.from_files({e: history.chain(e) for e in history.stored()})
     elif re.fullmatch(r"[a-z0-9.,-]+", engine_data):
-        datasets = [load(n) for n in engine_data.split(",")]
+        found = Checker([load(n) for n in engine_data.split(",")])
     else:
         parsed = json.loads(engine_data)
-        datasets = parsed if isinstance(parsed, list) else [parsed]
-    checker = Checker(datasets)
+        if isinstance(parsed, dict) and isinstance(parsed.get("engines"), dict):
+            found = Releases.from_files(parsed["engines"])
+        else:
+            found = Checker(parsed if isinstance(parsed, list) else [parsed])
     _checkers.clear()  # one page checks against one set of releases; keep memory flat
-    _checkers[key] = checker
-    return checker
+    _checkers[key] = found
+    return found
 
 
 def latest() -> list[str]:
@@ -332,11 +352,26 @@ def latest() -> list[str]:
     return [name for _, name in best.values()]
 
 
-def check_json(text, engine_data=None, spec=None) -> str:
-    """The browser's entry point: JSON in, JSON out, never raises (see the module docstring)."""
+def check_json(text, engine_data=None, spec=None, release=None) -> str:
+    """The browser's entry point: JSON in, JSON out, never raises (see the module docstring).
+
+    With several releases per engine (the page's bundle, or engine_data None), `release` picks the
+    one to check against ("latest" by default, "sglang 0.5.9"); each command then also gets
+    "verdicts" [{"release", "ok"}] over every covered release, "runs_on" and "history" (across.py)."""
+    from .across import Releases, annotate
+
     try:
-        checker = _checker_for(engine_data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        found = _checker_for(engine_data)
+        many = isinstance(found, Releases)
+        if many:
+            try:
+                picks = found.pick(release if isinstance(release, str) else None)
+            except ValueError as exc:
+                return json.dumps({"error": str(exc), "releases": [], "covered": found.covered(), "commands": []})
+            checker = found.checker(picks)
+        else:
+            checker = found
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         return json.dumps({"error": f"The engine data could not be read ({type(exc).__name__}).",
                            "releases": [], "commands": []})
     try:
@@ -345,6 +380,10 @@ def check_json(text, engine_data=None, spec=None) -> str:
         why = _spec_why(spec, checker) if spec else {}
         commands = [public(r, lines, why, checker) for r in answer["commands"]]
         out = {"error": answer["error"], "releases": checker.releases(), "commands": commands}
+        if many:
+            out["covered"] = found.covered()
+            for raw, shown in zip(answer["commands"], commands):
+                annotate(found, raw, shown, lines)
     except Exception as exc:  # noqa: BLE001  (a bug must not break the page; say so instead)
         out = {"error": f"The checker failed on this text ({type(exc).__name__}); please report it.",
                "releases": checker.releases(), "commands": []}
@@ -365,17 +404,67 @@ def cli_line(result) -> dict:
             "problems": [{k: p[k] for k in ("flag", "kind", "message")} for p in result["problems"]]}
 
 
+USAGE = """usage: python -m configurator.check [NAME ...] [--release RELEASE] [--all-releases] < commands.txt
+  NAME            data to check against, e.g. sglang-0.5.23 (default: the newest of each engine)
+  --release R     check against release R, e.g. 'sglang 0.5.9' or 0.5.9 (default: latest)
+  --all-releases  also give each covered release's verdict ("releases", "runs_on")"""
+
+
+def _options(argv):
+    """(names, release, all_releases) from the command line; ValueError with a message on bad input.
+    (Not argparse: the browser's Python ships without it, and this module runs there too.)"""
+    names, release, every, i = [], None, False, 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("-h", "--help"):
+            raise ValueError(USAGE)
+        if word == "--all-releases":
+            every = True
+        elif word == "--release" or word.startswith("--release="):
+            if "=" not in word and i + 1 >= len(argv):
+                raise ValueError("--release needs a release, e.g. --release 'sglang 0.5.9'")
+            release = word.split("=", 1)[1] if "=" in word else argv[i + 1]
+            i += "=" not in word
+        elif word.startswith("-"):
+            raise ValueError(f"unknown option {word!r}\n{USAGE}")
+        else:
+            names.append(word)
+        i += 1
+    return names, release, every
+
+
 def main(argv=None) -> int:
-    names = (argv if argv is not None else sys.argv[1:]) or latest()
-    checker = Checker([load(n) for n in names])
-    answer = checker.check_text(sys.stdin.read())
+    from .across import Releases, runs_on
+
+    try:
+        names, release, every = _options(argv if argv is not None else sys.argv[1:])
+        releases = Releases.from_files({e: history.chain(e) for e in history.stored()})
+        if release or every:
+            checker = releases.checker(releases.pick(release))
+        else:
+            checker = Checker([load(n) for n in (names or latest())])
+    except (ValueError, OSError) as exc:
+        print(f"python -m configurator.check: {exc}", file=sys.stderr)
+        return 2
+    text = sys.stdin.read()
+    answer = checker.check_text(text)
     if answer["error"]:
         print(json.dumps({"engine": None, "release": None, "ok": False,
                           "problems": [{"flag": None, "kind": "syntax", "message": answer["error"]}]}))
         return 1
     for result in answer["commands"]:
-        print(json.dumps(cli_line(result), ensure_ascii=False))
+        line = cli_line(result)
+        if every and result["engine"]:
+            verdicts = releases.verdicts(result["engine"], _command_text(text, result))
+            line["releases"] = {r: ok for r, ok in verdicts}
+            line["runs_on"] = runs_on(result["engine"], verdicts)
+        print(json.dumps(line, ensure_ascii=False))
     return 0 if all(r["ok"] for r in answer["commands"]) else 1
+
+
+def _command_text(text, result):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(lines[result["first"] - 1:result["last"]])
 
 
 if __name__ == "__main__":

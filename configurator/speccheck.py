@@ -11,7 +11,12 @@ environment variable the release does not declare passes only if the spec lists 
 `source_unknown_env` (the source sets it), and the page says so in a generated note.
 """
 
+import re
+import sys
+
+from .across import runs_on
 from .check import Checker, available, load
+from .history import version_key
 from .errors import SpecError
 from .resolve import MAX_TEXT, resolve, resolve_state
 from .spec import FIELD_KINDS, all_states
@@ -19,6 +24,40 @@ from .spec import FIELD_KINDS, all_states
 MAX_STATES = 20_000
 HOSTILE = "$(reboot); rm -rf ~ '\"<b>`"
 ALLOWED = ("abbreviation",)  # argparse accepts these; the published commands use `--tp`
+# An engine image with a release tag in a note or command pins that release for the states it shows
+# in (`lmsysorg/sglang:v0.5.9-rocm700-mi35x`): those commands must run on it.
+PINNED_IMAGE = re.compile(r"\b(lmsysorg/sglang|vllm/vllm-openai):v(\d+\.\d+\.\d+)")
+IMAGE_ENGINE = {"lmsysorg/sglang": "sglang", "vllm/vllm-openai": "vllm"}
+SOON_DAYS = 60  # a removal date this close to the build is announced
+
+
+def _day(text):
+    """Days since 1970-01-01 of a "YYYY-MM-DD" date, or None (the browser's Python has no datetime)."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text or "")
+    if not found:
+        return None
+    y, m, d = map(int, found.groups())
+    y -= m <= 2  # days_from_civil (H. Hinnant): the proleptic Gregorian calendar in integers
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def _releases_of(spec, data):
+    """{engine: [release, ...]} the spec's `release` names: "0.5.23" (that one) or ">=0.19.1" (every
+    covered release from that one on, e.g. a recipe's minimum version); raises SpecError."""
+    release = data.get("release")
+    releases = release if isinstance(release, dict) else {spec.engine: release}
+    out = {}
+    for engine, version in releases.items():
+        covered = sorted((n.split("-", 1)[1] for n in available() if n.split("-", 1)[0] == engine), key=version_key)
+        low = version[2:].strip() if isinstance(version, str) and version.startswith(">=") else None
+        if not isinstance(version, str) or (low or version) not in covered:
+            raise SpecError(spec.source, "release", f"no engine data for {engine} {version!r} "
+                            f"(have: {', '.join(available())})")
+        out[engine] = [r for r in covered if version_key(r) >= version_key(low)] if low else [version]
+    return out
 
 
 def field_values(opt):
@@ -46,16 +85,11 @@ def states(spec):
 
 
 def check_spec(spec, data):
-    """Notes (dicts as in a spec) for the deprecations the source publishes; raises SpecError."""
-    release = data.get("release")
-    if release is None:
+    """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
+    engine's commands run on; raises SpecError."""
+    if data.get("release") is None:
         return []
-    # One release (of the spec's engine), or one per engine when the spec offers several.
-    releases = release if isinstance(release, dict) else {spec.engine: release}
-    for engine, version in releases.items():
-        if not isinstance(version, str) or f"{engine}-{version}" not in available():
-            known = ", ".join(available())
-            raise SpecError(spec.source, "release", f"no engine data for {engine} {version!r} (have: {known})")
+    per_engine = _releases_of(spec, data)
     allowed = data.get("source_deprecations", [])
     if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
         raise SpecError(spec.source, "source_deprecations", "expected a list of flags, e.g. [--enable-dp-attention]")
@@ -63,8 +97,10 @@ def check_spec(spec, data):
     if not isinstance(unknown_env, list) or not all(isinstance(a, str) for a in unknown_env):
         raise SpecError(spec.source, "source_unknown_env", "expected a list of variable names, e.g. [SGLANG_X]")
     allowed = list(allowed) + list(unknown_env)
-    checker = Checker([load(f"{engine}-{version}") for engine, version in releases.items()])
-    notes, done, used = {}, set(), set()
+    # The newest named release of each engine gives the page's notes; older ones only must accept.
+    checker = Checker([load(f"{engine}-{versions[-1]}") for engine, versions in per_engine.items()])
+    extra = {(e, v): Checker([load(f"{e}-{v}")]) for e, versions in per_engine.items() for v in versions[:-1]}
+    notes, done, used, runs = {}, set(), set(), {}
     fields = {o.id for o in spec.options if o.kind in FIELD_KINDS}
     for choices in states(spec):
         # The base states are the ones the every-state check and the page's view table
@@ -74,10 +110,14 @@ def check_spec(spec, data):
         if view["command"] not in done:
             done.add(view["command"])
             [result] = checker.check_text(view["command"])["commands"]
-            if result["engine"] not in releases:
+            if result["engine"] not in per_engine:
                 raise SpecError(spec.source, "command",
-                                f"in state {state}: not a {' or '.join(releases)} command the checker reads")
+                                f"in state {state}: not a {' or '.join(per_engine)} command the checker reads")
             _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes)
+            for pin in _pins(view, result["engine"]) | {(result["engine"], v) for v in per_engine[result["engine"]][:-1]}:
+                _must_run(spec, view["command"], state, pin, extra)
+        if choices.keys() <= {o.id for o in spec.options if o.kind not in FIELD_KINDS}:
+            runs.setdefault(result_engine(checker, view["command"]), []).append((view["state"], view["command"]))
         # Command-shaped outputs (`vllm serve`, `vllm bench serve`…) too; other lines
         # (curl, python, prose) are not engine commands and the checker leaves them alone.
         for output in view["outputs"]:
@@ -93,10 +133,94 @@ def check_spec(spec, data):
         if flag not in used:
             if flag in unknown_env:
                 raise SpecError(spec.source, "source_unknown_env", f"{flag} is declared by "
-                                f"{', '.join(f'{e} {v}' for e, v in releases.items())} or in no command; remove it")
+                                f"{', '.join(f'{e} {v[-1]}' for e, v in per_engine.items())} or in no command; remove it")
             raise SpecError(spec.source, "source_deprecations", f"{flag} is not deprecated in any command "
-                            f"(checked against {', '.join(f'{e} {v}' for e, v in releases.items())}); remove it")
-    return [_note(text, when) for text, when in notes.items()]
+                            f"(checked against {', '.join(f'{e} {v[-1]}' for e, v in per_engine.items())}); remove it")
+    return [_note(text, when) for text, when in notes.items()] + _runs_on_notes(spec, runs)
+
+
+def _pins(view, engine):
+    """(engine, release) pinned by an engine image tag in the command or in a note shown with it."""
+    texts = [view["command"]] + [n.get("text", "") for n in view.get("notes", [])]
+    return {(IMAGE_ENGINE[m.group(1)], m.group(2)) for t in texts for m in PINNED_IMAGE.finditer(t)
+            if IMAGE_ENGINE[m.group(1)] == engine}
+
+
+def _must_run(spec, command, state, pin, extra):
+    engine, version = pin
+    if pin not in extra:
+        if f"{engine}-{version}" not in available():
+            raise SpecError(spec.source, "notes", f"in state {state}: the page pins {engine} {version} "
+                            f"(an image tag), but there is no engine data for it (have: {', '.join(available())})")
+        extra[pin] = Checker([load(f"{engine}-{version}")])
+    [result] = extra[pin].check_text(command)["commands"]
+    bad = [p for p in result["problems"] if p["kind"] not in ALLOWED + ("deprecated",)]
+    if not result["ok"] or bad:
+        first = bad[0] if bad else result["problems"][0]
+        raise SpecError(spec.source, "command", f"in state {state}: the page says this command runs on "
+                        f"{engine} {version}, which rejects it: {first['flag'] or 'the command'}: {first['message']}")
+
+
+def result_engine(checker, command):
+    return checker.check_text(command)["commands"][0]["engine"]
+
+
+def _runs_on_notes(spec, runs):
+    """"Runs on sglang 0.5.9–0.5.23" for each engine's commands, from every covered release's data: one
+    note per engine, or one per value of the choice that decides the range (e.g. the hardware)."""
+    from . import history
+    from .across import Releases
+    releases = Releases.from_files({e: history.chain(e) for e in runs if e})
+    notes, cache = [], {}
+    for engine, seen in sorted((e, s) for e, s in runs.items() if e):
+        rows = []
+        for state, command in seen:
+            if command not in cache:
+                cache[command] = runs_on(engine, releases.verdicts(engine, command)) or f"none of the covered {engine} releases"
+            rows.append((state, cache[command]))
+        base = {"engine": engine} if any(o.id == "engine" for o in spec.options) else {}
+        ranges = sorted({r for _, r in rows})
+        if len(ranges) == 1:
+            notes.append(_runs_note(ranges[0], base))
+            continue
+        for opt in spec.options:  # the first choice whose value alone decides the range
+            by_value = {}
+            for state, r in rows:
+                by_value.setdefault(state.get(opt.id), set()).add(r)
+            if opt.id != "engine" and all(len(v) == 1 for v in by_value.values()):
+                for r in ranges:
+                    values = sorted(str(k) for k, v in by_value.items() if v == {r})
+                    notes.append(_runs_note(r, {**base, opt.id: values}))
+                break
+        else:
+            pair = _deciding_pair(spec, rows)
+            if pair is None:
+                notes.append(_runs_note(" or ".join(ranges) + ", depending on the choices", base))
+                continue
+            a, b, by_pair = pair  # e.g. hardware and quantization: one note per range, an `any` of pairs
+            for r in ranges:
+                cases = [{a: x, b: y} for (x, y), v in sorted(by_pair.items(), key=str) if v == {r}]
+                notes.append(_runs_note(r, {**base, "any": cases}))
+    return notes
+
+
+def _deciding_pair(spec, rows):
+    """(option a, option b, {(value a, value b): ranges}) for the first two choices (in spec order)
+    whose values together decide the range, or None."""
+    radios = [o.id for o in spec.options if o.kind == "radio" and o.id != "engine"]
+    for i, a in enumerate(radios):
+        for b in radios[i + 1:]:
+            by_pair = {}
+            for state, r in rows:
+                by_pair.setdefault((state.get(a), state.get(b)), set()).add(r)
+            if all(len(v) == 1 for v in by_pair.values()):
+                return a, b, by_pair
+    return None
+
+
+def _runs_note(text, when):
+    return {"level": "info", "text": f"Runs on {text} (checked against each covered release's own parser data)",
+            **({"when": when} if when else {})}
 
 
 def _judge(spec, data, checker, result, where, allowed, used, notes, field="command"):
@@ -117,6 +241,29 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
         raise SpecError(spec.source, field, f"{where}: {p['flag'] or 'the command'}: "
                         f"{p['message']}" + (" (if the source publishes this deprecated flag, list it in "
                                              "source_deprecations)" if p["kind"] == "deprecated" else ""))
+
+
+def removal_warnings(spec, data, today):
+    """Build warnings for the published deprecated flags (`source_deprecations`) whose removal date,
+    in the newest named release's data, is SOON_DAYS or less after `today` ("YYYY-MM-DD"): each names
+    the flag, the spec's rule that writes it (with its `when`) and the engine's replacement."""
+    if data.get("release") is None or _day(today) is None:
+        return []
+    out = []
+    for engine, versions in _releases_of(spec, data).items():
+        for command in load(f"{engine}-{versions[-1]}")["commands"].values():
+            for opt in command["options"]:
+                dep = opt.get("deprecated") or {}
+                flag = next((n for n in opt["names"] if n in data.get("source_deprecations", [])), None)
+                removal = _day(dep.get("removal"))
+                if flag is None or removal is None or removal - _day(today) > SOON_DAYS:
+                    continue
+                rules = [r for r in data["command"]["args"] if r.get("flag") == flag]
+                where = "; ".join(f"command rule {flag}" + (f" when {r['when']}" if r.get("when") else "") for r in rules)
+                out.append(f"{spec.source}: {flag} is marked for removal after {dep['removal']} "
+                           f"({removal - _day(today)} days from this build) in {engine} {versions[-1]}; "
+                           f"{where or 'a command'} uses it; replacement: {dep.get('replacement') or 'none given'}")
+    return out
 
 
 def _deprecated_value(checker, result, p):

@@ -31,5 +31,6 @@ def define_env(env):
     checker = importlib.import_module("macros.checker")
     env.macro(widget.render_configurator, "configurator")
     env.macro(engines.checked_against, "checked_against")
+    env.macro(engines.what_changed, "what_changed")
     env.macro(checker.render_command_checker, "command_checker")
     charts.register(env)

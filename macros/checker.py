@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from .engines import releases
+from .engines import covered, data_bundle, releases
 from .specs import spec_path
 
 _templates = jinja2.Environment(
@@ -22,5 +22,5 @@ def render_command_checker(spec: str | None = None) -> str:
     names = releases()
     listed = " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
     html = _templates.get_template("command-check.html").render(
-        spec=spec, releases=listed, uid="sb-check-" + re.sub(r"[^a-z0-9_-]", "-", spec or "page"))
+        spec=spec, releases=listed, data=data_bundle()[0], covered=covered(), uid="sb-check-" + re.sub(r"[^a-z0-9_-]", "-", spec or "page"))
     return "\n".join(line for line in html.splitlines() if line.strip())

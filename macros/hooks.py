@@ -86,7 +86,7 @@ def prepare_runtime():
         # The precompile takes ~6 s, so only when pyodide or the script changed.
         node = shutil.which("node")
         if node is None:
-            raise PluginError("`node` not found: install Node 22 and run `npm ci`")
+            raise PluginError("`node` not found: install Node 20 or newer and run `npm ci`")
         done = subprocess.run([node, str(RUNTIME_SCRIPT)], cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise PluginError(f"macros/pyodide_runtime.mjs failed:\n{done.stdout}{done.stderr}")
@@ -99,7 +99,8 @@ def on_files(files, config):
     served[shipped["engine_uri"]] = write_configurator_zip()
     served[shipped["worker_uri"]] = shipped["worker_path"]
     served[shipped["page_uri"]] = shipped["page_path"]
-    served["assets/servebook/engine-data.json"] = write_engine_data()
+    data = write_engine_data()
+    served[f"assets/servebook/{data.name}"] = data
     served["assets/vendor/mermaid.min.js"] = MERMAID
     for uri in (PAGE_SCRIPT, WORKER_SCRIPT):  # only the hashed copies are served
         if (source := files.get_file_from_path(uri)) is not None:
@@ -257,7 +258,7 @@ def write_configurator_zip() -> Path:
         return dest
     node = shutil.which("node")
     if node is None:
-        raise PluginError("`node` not found: install Node 22 and run `npm ci`")
+        raise PluginError("`node` not found: install Node 20 or newer and run `npm ci`")
     GENERATED.mkdir(parents=True, exist_ok=True)
     for stale in GENERATED.glob("configurator.*.zip"):
         if stale != dest:
@@ -272,11 +273,12 @@ def write_configurator_zip() -> Path:
     return dest
 
 
-def write_engine_data(dest: Path = GENERATED / "engine-data.json") -> Path:
-    """Every engine data file, as one JSON list: what the command checker's page script fetches."""
-    files = sorted((ENGINE_PKG / "engine_data").glob("*.json"))
-    text = json.dumps([json.loads(p.read_text(encoding="utf-8")) for p in files], separators=(",", ":"))
+def write_engine_data(dest_dir: Path = GENERATED) -> Path:
+    """Every release of every engine, in one file named by its content hash (macros/engines.py)."""
+    from macros.engines import data_bundle
+    name, data = data_bundle()
+    dest = dest_dir / name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.exists() or dest.read_text(encoding="utf-8") != text:
-        dest.write_text(text, encoding="utf-8")
+    if not dest.exists() or dest.read_bytes() != data:
+        dest.write_bytes(data)
     return dest

@@ -4,13 +4,14 @@ import copy
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import yaml
 
 from configurator import SpecError, load_spec
 from configurator import check as engine_check
-from configurator.speccheck import check_spec
+from configurator.speccheck import check_spec, removal_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "configurator" / "specs"
@@ -69,6 +70,8 @@ def load_spec_file(path: Path):
             spec = load_spec(data, source=shown, check_states=False)  # states checked above
         _write_cache(path, key, {"notes": data["notes"]} if notes else {})
     _check_name(spec, path)
+    for warning in removal_warnings(spec, data, build_date()):  # each load: not cached, the date moves
+        print(f"WARNING -  {warning}", file=sys.stderr)
     if len(_loaded) >= 16:
         _loaded.clear()
     _loaded[key] = (spec, data)
@@ -127,6 +130,14 @@ def _write_cache(path: Path, key: str, result, kind: str = "checked"):
     tmp.replace(dest)
 
 
+def build_date() -> str:
+    """Today ("YYYY-MM-DD"), or SOURCE_DATE_EPOCH's day for a reproducible build: near removal dates warn."""
+    import datetime
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date() if epoch else datetime.date.today()
+    return day.isoformat()
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(SPEC_DIR.parent.parent))
@@ -134,10 +145,11 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def cached(path: Path, kind: str, compute, *depends: Path):
+def cached(path: Path, kind: str, compute, *depends: Path, params: str = ""):
     """compute() for the spec at `path`, kept on disk next to its check: another per-spec result
-    (e.g. the page's view table) that depends on the same things plus the files `depends`."""
-    digest = hashlib.sha256(cache_key(path).encode())
+    (e.g. the page's view table) that depends on the same things plus the files `depends` and the
+    settings `params` (a test that lowers a limit must not leave its result under the real key)."""
+    digest = hashlib.sha256(f"{cache_key(path)}\0{params}".encode())
     for dep in depends:
         digest.update(dep.read_bytes())
     key = digest.hexdigest()

@@ -49,9 +49,8 @@ def render_configurator(name: str) -> str:
     spec, source = load_spec_file(path)
     view = configurator.resolve(spec)
     # Every state resolved (~1 s for Kimi): kept in build/cache/ with the spec's check.
-    # The limits are in the cache's name: a table computed under other limits (a test lowers
-    # them) must not be served to a later build.
-    static = cached(path, f"static-{MAX_STATIC_STATES}-{MAX_STATIC_BYTES}", lambda: static_views(spec), Path(__file__))
+    static = cached(path, "static", lambda: static_views(spec), Path(__file__),
+                    params=f"{MAX_STATIC_STATES}/{MAX_STATIC_BYTES}")
     data = {"spec": source, "static": static}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},

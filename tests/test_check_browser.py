@@ -135,11 +135,24 @@ def test_the_lambda_guides_docker_command_shows_the_model_deprecation(visit, pat
         assert LAMBDA in SEED.read_text(encoding="utf-8")
     page, _ = visit(path)
     assert check(page, LAMBDA) == "warnings"
-    assert "vllm 0.33.0" in page.locator(f"{ROOT} .sb-check-verdict").inner_text()
+    assert "vllm 0.34.0" in page.locator(f"{ROOT} .sb-check-verdict").inner_text()  # the newest covered release
     shown = lines(page)
     assert [i for i, (s, _) in enumerate(shown) if s != "ok"] == [4]  # `--model moonshotai/…` only
     note = page.locator(f"{ROOT} .sb-check-line").nth(4).locator("[data-kind=deprecated]").inner_text()
     assert "--model" in note and "positional argument" in note
+
+
+def test_release_choice_and_flag_history(visit):
+    page, _ = visit(CHECK_PAGE)
+    nsa = "sglang serve --model-path m --tp-size 8 --nsa-decode-backend flashmla_kv"
+    assert check(page, nsa) == "rejected"  # latest: sglang 0.5.23
+    assert page.locator(f"{ROOT} .sb-check-runs-on").inner_text().startswith("Runs on sglang 0.5.9–0.5.17")
+    history = page.locator(f"{ROOT} .sb-check-flag-history [data-flag='--nsa-decode-backend']").inner_text()
+    assert "deprecated from sglang 0.5.17" in history and "removed in sglang 0.5.23; use --dsa-decode-backend" in history
+    assert page.locator(f"{ROOT} [data-fixed-command]").inner_text().endswith("--dsa-decode-backend flashmla_kv")
+    page.locator(f"{ROOT} select").select_option("sglang 0.5.9")
+    assert check(page, nsa) == "ok"
+    assert "sglang 0.5.9" in page.locator(f"{ROOT} .sb-check-verdict").inner_text()
 
 
 HOSTILE = {

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from configurator import argcheck
-from configurator.check import Checker, load
+from configurator import argcheck, history
+from configurator.check import Checker, available, load
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = sorted((ROOT / "tests" / "data" / "engine_verdicts").glob("*.json"))
-CHECKER = Checker([load(p.stem) for p in VERDICTS])
+CHECKERS = {p.stem: Checker([load(p.stem)]) for p in VERDICTS}  # one per release: each is judged alone
 
 
 def rows():
@@ -24,24 +24,25 @@ def rows():
             yield path.stem, row
 
 
-def canonical(engine, command, flag):
+def canonical(engine, command, flag, release=None):
     """The option a flag names (argparse's first option string), or the word itself."""
     if flag is None:
         return None
-    opts = CHECKER.engines[engine]["commands"][command]
+    checker = CHECKERS[release] if release else next(c for n, c in reversed(CHECKERS.items()) if n.startswith(engine))
+    opts = checker.engines[engine]["commands"][command]
     opt = argcheck.classify(opts, flag)[0]
     return opt["names"][0] if opt else flag
 
 
 def verdict(release, text):
     engine = release.split("-")[0]
-    results = CHECKER.check_text(text)["commands"]
+    results = CHECKERS[release].check_text(text)["commands"]
     assert len(results) == 1, text
     got = results[0]
     assert got["engine"] == engine and f"{engine}-{got['release']}" == release, (text, got["engine"])
     fault = None
     if not got["ok"]:
-        fault = canonical(engine, got["command"], got["problems"][0]["flag"])
+        fault = canonical(engine, got["command"], got["problems"][0]["flag"], release)
     return got, fault
 
 
@@ -49,20 +50,40 @@ def test_engine_data_is_strict_json_sorted_one_option_per_line():
     for path in (ROOT / "configurator" / "engine_data").glob("*.json"):
         text = path.read_text(encoding="utf-8")
         data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{path.name}: {name} is not JSON"))
-        lines = {line.rstrip(",") for line in text.splitlines()}
+        assert history.dump(data) == text, f"{path.name} is not in the one-option-per-line form history.dump writes"
         for command in data["commands"].values():
             names = [o["names"][0] for o in command["options"]]
             assert names == sorted(names)
-            for option in command["options"]:
-                assert json.dumps(option, sort_keys=True, ensure_ascii=False, separators=(",", ":")) in lines
-        assert data["env"]["names"] == sorted(data["env"]["names"])
+        for key in ("names", "added", "removed"):
+            assert data["env"].get(key, []) == sorted(data["env"].get(key, []))
+
+
+def test_each_engine_is_one_full_release_then_deltas_that_rebuild_every_release():
+    for engine, releases in history.stored().items():
+        files = history.chain(engine)
+        assert "after" not in files[0] and all(f["after"] == prev["release"] for prev, f in zip(files, files[1:]))
+        full = history.expand(files)
+        assert [d["release"] for d in full] == releases
+        for old, new in zip(full, full[1:]):
+            assert history.apply(old, history.diff(old, new)) == new
+            # a delta carries only what changed: never an option identical to the same command's
+            # option in the release before
+            before = {(name, json.dumps(o, sort_keys=True))
+                      for name, c in old["commands"].items() for o in c["options"]}
+            delta = next(f for f in files if f["release"] == new["release"])
+            assert not [o for name, c in delta["commands"].items() for o in c["options"]
+                        if (name, json.dumps(o, sort_keys=True)) in before]
+
+
+def test_every_covered_release_has_recorded_verdicts():
+    assert sorted(p.stem for p in VERDICTS) == available()
 
 
 def test_the_corpus_is_large_and_mixed():
     all_rows = list(rows())
     assert len(all_rows) >= 200
     assert sum(not r["ok"] for _, r in all_rows) >= 50
-    assert {release for release, _ in all_rows} == {"sglang-0.5.23", "vllm-0.33.0"}
+    assert {release for release, _ in all_rows} >= {"sglang-0.5.9", "sglang-0.5.23", "vllm-0.33.0"}
 
 
 @pytest.mark.parametrize("release,row", list(rows()), ids=lambda v: v["command"][:90] if isinstance(v, dict) else v)
@@ -71,7 +92,7 @@ def test_checker_agrees_with_the_real_parser(release, row):
     engine = release.split("-")[0]
     assert got["ok"] == row["ok"], (row["error"], got["problems"][:2])
     if not row["ok"]:
-        assert fault == canonical(engine, got["command"], row["fault"]), (row["error"], got["problems"][0])
+        assert fault == canonical(engine, got["command"], row["fault"], release), (row["error"], got["problems"][0])
 
 
 @pytest.mark.parametrize("release,row", [(r, row) for r, row in rows() if row["deprecations"] and row["ok"]],

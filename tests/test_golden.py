@@ -198,8 +198,10 @@ def test_default_view():
         "  --host 0.0.0.0 \\\n"
         "  --port 30000"
     )
-    # Unconditional note only (no AMD docker image, no DP or Blackwell warning).
-    assert [n["level"] for n in view["notes"]] == ["tip"]
+    # Unconditional note, and where the command runs (generated from the engine data by the build);
+    # no AMD docker image, no DP or Blackwell warning.
+    assert [n["level"] for n in view["notes"]] == ["tip", "info"]
+    assert view["notes"][1]["text"].startswith("Runs on sglang 0.5.9–0.5.23 ")
 
 
 def test_notes_follow_the_choices():
@@ -209,8 +211,9 @@ def test_notes_follow_the_choices():
     assert not any("mi30x" in t for t in texts)
     assert any("`--enable-dp-attention` is deprecated" in t for t in texts)
     blackwell = resolve(SPEC, {"hardware": "gb300"})
-    assert [n["level"] for n in blackwell["notes"]] == ["tip", "warning"]
+    assert [n["level"] for n in blackwell["notes"]] == ["tip", "warning", "info"]
     assert "tokenspeed_mla" in blackwell["notes"][1]["text"]
+    assert blackwell["notes"][2]["text"].startswith("Runs on sglang 0.5.17–0.5.23 ")  # tokenspeed_mla is new in 0.5.17
 
 
 # --- the seed fixture and what changed upstream -----------------------------------------------

@@ -22,9 +22,9 @@ HOSTILE = ["x" * 100_000, "<script>alert(1)</script>", "sglang serve --model-pat
 
 
 def engine_data() -> str:
-    """The data files as the page would fetch them (their text, not Python objects)."""
-    return json.dumps([json.loads((ROOT / "configurator" / "engine_data" / f"{p.stem}.json").read_text("utf-8"))
-                       for p in VERDICTS])
+    """The data as the page fetches it: every covered release of every engine, one JSON text."""
+    from configurator.history import bundle
+    return bundle()
 
 
 def corpus_texts() -> list[str]:

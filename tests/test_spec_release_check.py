@@ -27,7 +27,7 @@ def with_arg(rule, at=None, **top):
 
 
 def test_kimi_passes_and_its_deprecation_notes_come_from_the_engine_data():
-    notes = build(copy.deepcopy(KIMI))
+    notes = [n for n in build(copy.deepcopy(KIMI)) if not n["text"].startswith("Runs on ")]
     # The SGLang docs' MXFP4 block sets two variables sglang 0.5.23 does not declare
     # (`source_unknown_env`): a generated note each, shown with that block.
     env = [n for n in notes if "does not declare it" in n["text"]]
@@ -118,3 +118,49 @@ def test_a_bad_flag_in_a_command_output_fails_naming_spec_output_state_and_flag(
     message = str(err.value)
     assert message.startswith(f"configurator/specs/kimi-k2.7-code.yaml: outputs.{output_id}: in output '{output_id}', state ")
     assert f": {flag}-typo: {problem}" in message
+
+
+def test_kimi_says_where_its_commands_run_from_every_covered_release():
+    runs = {n["text"].split(" (")[0]: n["when"] for n in build(copy.deepcopy(KIMI)) if n["text"].startswith("Runs on ")}
+    # B300/GB300 use --attention-backend tokenspeed_mla, a choice 0.5.9 does not have, and so does
+    # the MXFP4 command (--enable-aiter-allreduce-fusion…): on MI350X/MI355X the hardware alone no
+    # longer decides, so the notes name hardware and quantization together.
+    new = [(c["hardware"], c["quantization"]) for c in runs["Runs on sglang 0.5.17–0.5.23"]["any"]]
+    old = [(c["hardware"], c["quantization"]) for c in runs["Runs on sglang 0.5.9–0.5.23"]["any"]]
+    assert sorted(new) == [("b300", "int4"), ("gb300", "int4"), ("mi350x", "mxfp4"), ("mi355x", "mxfp4")]
+    assert sorted(old) == [(hw, "int4") for hw in ("h200", "mi300x", "mi325x", "mi350x", "mi355x")]
+    assert runs["Runs on vllm 0.19.1–0.34.0"] == {"engine": "vllm"}
+    assert {k: set(v) for k, v in runs.items()} == {k: {"engine", "any"} for k in runs if "sglang" in k} | {
+        "Runs on vllm 0.19.1–0.34.0": {"engine"}}
+
+
+def test_a_pinned_image_release_that_rejects_the_command_fails_the_build():
+    # The AMD notes pin lmsysorg/sglang:v0.5.9-…; a flag 0.5.9 does not know must fail for those states.
+    data = with_arg({"flag": "--dsa-decode-backend", "value": "flashmla_kv", "when": {"hardware.vendor": "amd"}})
+    with pytest.raises(SpecError) as err:
+        build(data)
+    assert "runs on sglang 0.5.9, which rejects it" in str(err.value) and "--dsa-decode-backend" in str(err.value)
+
+
+def test_a_minimum_release_checks_every_covered_release_from_it():
+    data = copy.deepcopy(KIMI)
+    data["release"] = {"sglang": "0.5.23", "vllm": ">=0.19.1"}
+    build(data)
+    data["release"] = {"sglang": ">=0.5.9", "vllm": "0.33.0"}
+    with pytest.raises(SpecError) as err:  # the B300 commands need 0.5.17
+        build(data)
+    assert "sglang 0.5.9, which rejects it" in str(err.value)
+    data["release"] = {"sglang": ">=0.4.0", "vllm": "0.33.0"}
+    with pytest.raises(SpecError, match="no engine data for sglang '>=0.4.0'"):
+        build(data)
+
+
+def test_a_near_removal_date_is_a_build_warning():
+    from configurator.speccheck import _day, removal_warnings
+    spec = load_spec(copy.deepcopy(KIMI), source="configurator/specs/kimi-k2.7-code.yaml")
+    [warning] = removal_warnings(spec, KIMI, "2026-12-06")
+    assert "--enable-dp-attention is marked for removal after 2026-12-31 (25 days from this build)" in warning
+    assert "replacement: --attn-dp-size <dp-size>" in warning and "dpattention" in warning
+    assert removal_warnings(spec, KIMI, "2026-01-01") == []  # a year away: no warning
+    assert _day("2026-12-31") - _day("2026-12-06") == 25 and _day("1970-01-01") == 0
+    assert _day("2024-03-01") - _day("2024-02-28") == 2  # a leap year

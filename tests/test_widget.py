@@ -64,7 +64,7 @@ def test_too_many_states_ship_no_table(monkeypatch):
     assert widget.static_views(KIMI) is None
     _, data = data_of(widget.render_configurator("kimi-k2.7-code"))
     assert data["static"] is None
-    monkeypatch.undo()  # and the build's cache does not keep that answer for the real limits
+    monkeypatch.undo()  # the build cache must not keep the lowered limit's answer for the real one
     _, data = data_of(widget.render_configurator("kimi-k2.7-code"))
     assert data["static"] is not None
 

@@ -10,14 +10,20 @@ through a .pth file, from --torch-env or a throwaway one). Then, inside that env
 tests/tools/engine_probe.py
 
 1. dumps what the engine's parsers declare → configurator/engine_data/<engine>-<release>.json
+   (stored in its engine's chain: the oldest release in full, each later one as a delta against
+   the one before, configurator/history.py; adding an older release rewrites the next delta)
 2. runs the corpus (tests/data/engine_corpus.txt plus commands generated from the data:
    the seed's 56, every deprecated flag and value, typos, abbreviations, bad values) through
    the real entry points → tests/data/engine_verdicts/<engine>-<release>.json
 
-Moving to a new release is this one command plus reviewing the two diffs.
+Moving to a new release is this one command plus reviewing the two diffs. `--verdicts-only`
+re-records the verdicts of a stored release (after a corpus change). Older releases load with
+fallbacks in engine_probe.py (sglang 0.5.9: `sglang serve` as its cli/serve.py parses it; vllm
+0.19: cli_args and the parser checks where that release keeps them).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -28,6 +34,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from configurator import history  # noqa: E402  (standard library only)
 PROBE = ROOT / "tests" / "tools" / "engine_probe.py"
 DATA_DIR = ROOT / "configurator" / "engine_data"
 VERDICTS = ROOT / "tests" / "data" / "engine_verdicts"
@@ -42,7 +50,8 @@ DEPS = {
                "pyzmq", "orjson", "regex", "tqdm", "pybase64", "setproctitle", "partial_json_parser",
                "python-dateutil", "distro", "pillow", "fastapi", "aiohttp", "uvicorn", "IPython",
                "huggingface_hub", "transformers==5.19.0", "dill", "apache-tvm-ffi==0.1.11", "sentencepiece",
-               "compressed-tensors", "gguf", "pyyaml"],
+               "compressed-tensors", "gguf", "pyyaml",
+               "openai"],
     "vllm": ["--", "regex", "cachetools", "psutil", "sentencepiece", "numpy", "requests", "tqdm", "blake3",
              "py-cpuinfo", "transformers<5.21.0,>=5.16.1", "huggingface_hub", "tokenizers", "safetensors",
              "protobuf", "fastapi[standard]<0.137.0,>=0.133.0", "starlette", "aiohttp", "multidict", "openai",
@@ -96,33 +105,49 @@ def probe(python: Path, engine: str, mode: str, stdin: str = "") -> object:
 
 
 def write_data(data: dict) -> Path:
-    """Sorted and one option per line, so a new release reads as a reviewable diff."""
-    path = DATA_DIR / f"{data['engine']}-{data['release']}.json"
-    compact = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # noqa: E731
-    out = ["{", f'"engine":{compact(data["engine"])},', f'"release":{compact(data["release"])},',
-           f'"images":{compact(data["images"])},', '"env":{', f'"prefixes":{compact(data["env"]["prefixes"])},',
-           '"names":[', ",\n".join(compact(n) for n in data["env"]["names"]), "]},", '"commands":{']
-    commands = []
-    for name in sorted(data["commands"]):
-        command = data["commands"][name]
-        head = {k: v for k, v in command.items() if k != "options"}
-        commands.append(f"{compact(name)}:{compact(head)[:-1]},\"options\":[\n"
-                        + ",\n".join(compact(o) for o in command["options"]) + "\n]}")
-    out += [",\n".join(commands), "}}"]
+    """Store the release in its engine's chain: the oldest in full, each later one as a delta
+    against the one before (configurator/history.py), so a new release adds only what changed."""
+    engine = data["engine"]
+    with _locked(Path(tempfile.gettempdir()) / f"servebook-engine-data-{engine}.lock"):
+        return _write_chain(engine, data)
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """Two refreshes of one engine at once (one release each) must not overwrite each other's chain."""
+    import fcntl
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _write_chain(engine, data):
+    releases = {d["release"]: d for d in history.expand(history.chain(engine))} if history.stored().get(engine) else {}
+    releases[data["release"]] = data
+    ordered = [releases[r] for r in sorted(releases, key=history.version_key)]
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)  # strict JSON, as browsers read it
-    return path
+    for i, full in enumerate(ordered):
+        path = DATA_DIR / f"{engine}-{full['release']}.json"
+        path.write_text(history.dump(history.diff(ordered[i - 1], full) if i else full), encoding="utf-8")
+        json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)  # strict JSON, as browsers read it
+    assert history.expand(history.chain(engine))[-1] == ordered[-1]
+    return DATA_DIR / f"{engine}-{data['release']}.json"
 
 
 def _not_json(name):
     raise ValueError(f"{name} is not JSON")
 
 
+ENTRY = {"sglang": r"(\S+=\S+ )*(sglang serve|python3? -m sglang\.launch_server)\b", "vllm": r"(\S+=\S+ )*vllm\b"}
+
+
 def corpus(data: dict) -> list[str]:
     """Hand-written commands for this engine, then ones generated from the seeds and the data."""
     engine = data["engine"]
-    mine = {"sglang": ("sglang", "python", "SGLANG", "docker run", "lmsysorg"), "vllm": ("vllm", "VLLM", "docker run")}
     text = re.sub(r"\\\n\s*", "", CORPUS.read_text(encoding="utf-8"))
     picked = []
     for line in text.splitlines():
@@ -133,7 +158,8 @@ def corpus(data: dict) -> list[str]:
         picked += [row["command"].replace(" \\\n  ", " ") for row in json.loads(GOLDEN.read_text())]
     for snippet in json.loads(SNIPPETS.read_text())["snippets"]:
         flat = snippet["text"].replace(" \\\n  ", " ")
-        if flat.startswith(mine[engine][:2]) or (engine == "vllm" and "vllm/vllm-openai" in flat):
+        # Only what the engine's entry points read (not e.g. `python3 -m sglang.bench_serving`).
+        if re.match(ENTRY[engine], flat) or (engine == "vllm" and "vllm/vllm-openai" in flat):
             picked.append(flat)
     head = {"sglang": "sglang serve --model-path m", "vllm": "vllm serve m"}[engine]
     for name, command in sorted(data["commands"].items()):
@@ -157,6 +183,8 @@ def main(argv):
     ap.add_argument("--env", type=Path, help="an existing environment with that release (skips the install)")
     ap.add_argument("--torch-env", type=Path, help="an environment with torch to share (skips installing torch)")
     ap.add_argument("--keep", action="store_true", help="keep the throwaway environment")
+    ap.add_argument("--verdicts-only", action="store_true",
+                    help="keep the stored engine data of that release; only record the corpus verdicts again")
     args = ap.parse_args(argv)
     engine, _, version = args.release.partition("==")
     if engine not in DEPS or not version:
@@ -170,10 +198,13 @@ def main(argv):
         venv = args.env
     try:
         python = venv / "bin" / "python"
-        data = probe(python, engine, "dump")
-        if data["release"] != version:
-            sys.exit(f"{venv} has {engine} {data['release']}, not {version}")
-        print(f"wrote {write_data(data).relative_to(ROOT)}", flush=True)
+        if args.verdicts_only:
+            data = next(d for d in history.expand(history.chain(engine)) if d["release"] == version)
+        else:
+            data = probe(python, engine, "dump")
+            if data["release"] != version:
+                sys.exit(f"{venv} has {engine} {data['release']}, not {version}")
+            print(f"wrote {write_data(data).relative_to(ROOT)}", flush=True)
         commands = corpus(data)
         verdicts = probe(python, engine, "judge", json.dumps(commands))
         rows = [{"command": c, "ok": v["ok"], "fault": v["fault"], "error": v["error"],

@@ -77,18 +77,22 @@ def environ(extra):
 if ENGINE == "sglang":
     with captured(["sglang"]):
         import sglang
-        import sglang.cli.main as sg_main
-        import sglang.cli.serve as sg_serve
         import sglang.launch_server as sg_launch
         from sglang.srt import environ as sg_environ
-        from sglang.srt.plugins import load_plugins
         from sglang.srt.server_args import ServerArgs
+        try:  # newer releases only; older ones have no plugins, and `sglang serve` imports diffusion
+            from sglang.srt.plugins import load_plugins
+            import sglang.cli.main as sg_main
+            import sglang.cli.serve as sg_serve
+        except ImportError:
+            load_plugins = sg_main = sg_serve = None
     VERSION = sglang.__version__
     LOGGERS = ["sglang"]
     _got = {}
     sg_launch.run_server = lambda server_args: _got.__setitem__("server_args", server_args)
-    sg_serve.kill_process_tree = lambda *a, **k: None
-    sg_serve._run_diffusion = lambda request: _got.__setitem__("diffusion", request)
+    if sg_serve is not None:
+        sg_serve.kill_process_tree = lambda *a, **k: None
+        sg_serve._run_diffusion = lambda request: _got.__setitem__("diffusion", request)
 else:
     with captured(["vllm"]):
         import vllm
@@ -106,14 +110,22 @@ else:
         import vllm.entrypoints.cli.serve as v_serve
         from vllm import envs as v_envs
         from vllm.entrypoints.cli.types import CLISubcommand
-        from vllm.entrypoints.common import cli_args as v_cli_args
+        try:
+            from vllm.entrypoints.common import cli_args as v_cli_args
+        except ImportError:  # releases before the move (0.19)
+            from vllm.entrypoints.openai import cli_args as v_cli_args
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.reasoning import ReasoningParserManager
         from vllm.tool_parsers import ToolParserManager
         for _m in ("collect_env", "download_kernels", "launch", "openai", "preload", "run_batch",
                    "serve", "snapshot"):
-            __import__(f"vllm.entrypoints.cli.{_m}")
-        v_bench_main._import_bench_subcommand_modules()
+            try:
+                __import__(f"vllm.entrypoints.cli.{_m}")
+            except ModuleNotFoundError as _exc:  # a subcommand this release does not have
+                if _exc.name != f"vllm.entrypoints.cli.{_m}":
+                    raise
+        if hasattr(v_bench_main, "_import_bench_subcommand_modules"):
+            v_bench_main._import_bench_subcommand_modules()
     VERSION = vllm.__version__
     LOGGERS = ["vllm"]
     _got = {}
@@ -299,7 +311,8 @@ def dump():
         data["commands"][name] = command
     if ENGINE == "sglang":
         serve = data["commands"]["serve"]
-        serve["positional"] = "--model-path"  # cli/serve.py: a leading bare word is the model path
+        if sg_main is not None:  # cli/serve.py: a leading bare word is the model path
+            serve["positional"] = "--model-path"
         _value_deprecations(serve)
         _use_each_flag(serve, "sglang serve --model-path m")
     else:
@@ -430,7 +443,9 @@ def judge(text):
                 lines = [l for l in err.getvalue().splitlines() if ": error: " in l]
                 verdict.update(ok=False, error=lines[-1].split(": error: ", 1)[1] if lines else f"exit {exc.code}")
         except Exception as exc:  # noqa: BLE001  (the engine's own checks raise ValueError etc.)
-            verdict.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+            # Older sglang looks for a GPU once argparse and the argument checks accepted the command.
+            if not (ENGINE == "sglang" and "No accelerator" in str(exc)):
+                verdict.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         finally:
             sys.argv = saved
     if not verdict["ok"]:
@@ -440,6 +455,9 @@ def judge(text):
 
 
 def _run_sglang(argv, mode):
+    if sg_main is None:  # an older release: `sglang serve M …` is the launch_server parse of `--model-path M …`
+        _got["server_args"] = sg_launch.prepare_server_args(_older_cli(argv) if mode == "cli" else argv)
+        return
     if mode == "cli":
         sys.argv = ["sglang", *argv]
         load_plugins()
@@ -454,12 +472,25 @@ def _run_sglang(argv, mode):
         _sglang_deprecation_hooks(args)
 
 
+def _older_cli(argv):
+    """Older releases' `sglang serve` (cli/serve.py there), whose module imports the diffusion runtime
+    and cannot load here: it needs `--model-path M` spelled out (cli/utils.get_model_path), then
+    parses the rest as launch_server does (a language model: the corpus has no diffusion models)."""
+    words = argv[1:]
+    if not any(w == "--model-path" and i + 1 < len(words) or w.startswith("--model-path=") for i, w in enumerate(words)):
+        raise Exception("Error: --model-path is required. Please provide the path to the model.")
+    return words
+
+
 def _sglang_deprecation_hooks(server_args):
     """The two model-independent hooks a real launch runs first; they warn and may raise."""
-    from sglang.srt.arg_groups.arg_utils import record_fields
-    from sglang.srt.arg_groups.parallel_hook import handle_deprecated_dp_attention
-    from sglang.srt.arg_groups.resolution_hooks import run_hook
-    from sglang.srt.arg_groups.serving_hook import handle_deprecated_args
+    try:
+        from sglang.srt.arg_groups.arg_utils import record_fields
+        from sglang.srt.arg_groups.parallel_hook import handle_deprecated_dp_attention
+        from sglang.srt.arg_groups.resolution_hooks import run_hook
+        from sglang.srt.arg_groups.serving_hook import handle_deprecated_args
+    except ImportError:  # releases before these hooks warn while parsing
+        return
     server_args._raw_input = {f.name: getattr(server_args, f.name) for f in record_fields(type(server_args))}
     server_args._resolved_overrides = list(getattr(server_args, "_resolved_overrides", ()))
     server_args._input_frozen = True
@@ -477,8 +508,15 @@ def _run_vllm(argv):
     v_main.main()
     args = _got.get("args")
     if _got.get("dispatched") == "ServeSubcommand" and args is not None:
-        v_cli_args.init_parser_plugin(args)
-        v_cli_args.validate_api_server_args(args)
+        if hasattr(v_cli_args, "init_parser_plugin"):
+            v_cli_args.init_parser_plugin(args)
+            v_cli_args.validate_api_server_args(args)
+        else:  # older releases: the same steps in api_server.setup_server
+            from vllm.entrypoints.openai import api_server as v_api
+            for plugin, manager in (("tool_parser_plugin", ToolParserManager), ("reasoning_parser_plugin", ReasoningParserManager)):
+                if getattr(args, plugin, None) and len(getattr(args, plugin)) > 3:
+                    getattr(manager, "import_tool_parser" if plugin.startswith("tool") else "import_reasoning_parser")(getattr(args, plugin))
+            v_api.validate_api_server_args(args)
         for flag, name, plugin, manager in (
                 ("--tool-call-parser", "tool_call_parser", "tool_parser_plugin", ToolParserManager),
                 ("--reasoning-parser", "reasoning_parser", "reasoning_parser_plugin", ReasoningParserManager)):

@@ -3,13 +3,14 @@
 // and the answer is rendered as text, never as HTML. Python starts on intent (configurator.js
 // watches [data-command-check] too); the engine data is fetched on the first check.
 
-// The build rewrites this URL in the content-hashed copy it ships (macros/hooks.py).
-const ENGINE_DATA_URL = new URL("../servebook/engine-data.json", import.meta.url).href;
+// The data's file name carries its content hash (data-engine-data, written by the build from
+// configurator/engine_data/: every covered release), so it may be cached forever.
 const MAX_SHOWN_LINE = 400; // characters of one pasted line echoed back
 let engineData = null; // Promise of the data's JSON text, fetched once per tab
 
-function fetchEngineData() {
-  engineData ??= fetch(ENGINE_DATA_URL).then((r) => {
+function fetchEngineData(name) {
+  if (!/^engine-data\.[0-9a-f]{12}\.json$/.test(name || "")) return Promise.reject(new Error("no engine data named on the page"));
+  engineData ??= fetch(new URL(`../servebook/${name}`, import.meta.url).href).then((r) => {
     if (!r.ok) throw new Error(`engine data: HTTP ${r.status}`);
     return r.text();
   });
@@ -49,6 +50,7 @@ class Checker {
     this.text = root.querySelector("textarea");
     this.status = root.querySelector(".sb-status");
     this.result = root.querySelector(".sb-check-result");
+    this.release = root.querySelector(".sb-check-release-choice");
     this.seq = 0;
     const form = root.querySelector("form");
     form.addEventListener("submit", (event) => {
@@ -95,8 +97,8 @@ class Checker {
     this.status.textContent = engine.state() === "ready" ? "Checking…" : "Loading the in-browser Python that runs the check (once per visit)…";
     let answer;
     try {
-      const data = await fetchEngineData();
-      answer = JSON.parse(await engine.call("check", text, data, this.specText()));
+      const data = await fetchEngineData(this.root.dataset.engineData);
+      answer = JSON.parse(await engine.call("check", text, data, this.specText(), this.release ? this.release.value : "latest"));
     } catch (error) {
       if (seq === this.seq) this.unavailable(`The checker could not run here: ${error.message}. The commands on this page are checked at build time.`);
       return;
@@ -144,10 +146,28 @@ class Checker {
       list.append(item);
     }
     box.append(list);
+    if (command.engine && command.verdicts) box.append(this.renderReleases(command));
     const orphans = command.problems.filter((p) => !p.line);
     if (orphans.length) box.append(el("ul", { class: "sb-check-problems" }, ...orphans.map((p) => el("li", { "data-kind": p.kind }, ...withCode(p.message)))));
     if (command.fixed) box.append(this.renderFix(command.fixed));
     return box;
+  }
+
+  // Where the command runs, and what happened to its flags across the covered releases.
+  renderReleases(command) {
+    const part = el("div", { class: "sb-check-history" },
+      el("p", { class: "sb-check-runs-on", "data-runs-on": command.runs_on || "" },
+        command.runs_on ? `Runs on ${command.runs_on}` : `Runs on none of the covered ${command.engine} releases`,
+        ` (covered: ${command.verdicts.map((v) => v.release).join(", ")}).`));
+    if (command.history.length) {
+      const list = el("ul", { class: "sb-check-flag-history" });
+      for (const flag of command.history) {
+        list.append(el("li", { "data-flag": flag.flag }, ...flag.events.flatMap((e, i) => [i ? "; " : "", ...withCode(e.text)]),
+          ...flag.events.flatMap((e) => (e.sources || []).map((url) => el("span", {}, " (", el("a", { href: url, rel: "noopener", text: "source" }), ")")))));
+      }
+      part.append(el("p", { class: "sb-check-title", text: "Flag history" }), list);
+    }
+    return part;
   }
 
   renderFix(fixed) {
