@@ -2,7 +2,7 @@
 
 A spec opts in with `release: "0.5.23"` (its `engine` names the data file,
 configurator/engine_data/<engine>-<release>.json). Every reachable radio state is resolved
-with each free-form field empty, at its bounds and with a hostile value; each command is
+with the free-form fields empty, at their bounds and with hostile values; each command is
 checked like a pasted one. An unknown flag, a bad value or an undeclared engine variable is
 a SpecError naming the spec, the state and the flag. A deprecated flag or value passes only
 if the spec lists it in `source_deprecations` (the source publishes it); the page then gets a
@@ -12,7 +12,7 @@ note written from the engine data (replacement, removal date), never by hand.
 from .check import Checker, available, load
 from .errors import SpecError
 from .resolve import MAX_TEXT, resolve
-from .spec import FIELD_KINDS, all_states
+from .spec import FIELD_KINDS, reachable_states
 
 MAX_STATES = 20_000
 HOSTILE = "$(reboot); rm -rf ~ '\"<b>`"
@@ -31,16 +31,19 @@ def field_values(opt):
 
 def states(spec):
     """Every combination of choices, then each free-form field varied alone over field_values."""
-    combos = all_states(spec, limit=MAX_STATES)
+    combos = reachable_states(spec, limit=MAX_STATES)
     if combos is None:
         raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
                         "too many to check every command")
-    fields = [o for o in spec.options if o.kind in FIELD_KINDS]
+    fields = [(o.id, field_values(o)) for o in spec.options if o.kind in FIELD_KINDS]
+    rounds = max((len(values) for _, values in fields), default=1)
     for base in combos:
         yield base
-        for opt in fields:
-            for value in field_values(opt):
-                yield {**base, opt.id: value}
+        # The fields vary together (their n-th values at once, the last repeated): every rule
+        # with a field's placeholder shows up, and a rule for an empty field is in the base.
+        # One field at a time would cost a resolve per field and value in every state.
+        for n in range(1, rounds):
+            yield {**base, **{field: values[min(n, len(values) - 1)] for field, values in fields}}
 
 
 def check_spec(spec, data):
@@ -104,8 +107,9 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
 def _rule_when(data, flag):
     """The `when` of the spec rule that writes `flag`, so the note shows exactly with it."""
     for rule in data["command"]["args"]:
-        if rule.get("flag") == flag:
-            return rule.get("when")
+        for rule in rule if isinstance(rule, list) else [rule]:  # a spliced run of rules
+            if rule.get("flag") == flag:
+                return rule.get("when")
     return None
 
 

@@ -57,13 +57,17 @@ def test_golden_file_is_the_full_product_without_duplicates():
 
 
 FIELDS = ["name", "port", "host", "ctx", "weights", "frac"]
+# The vLLM recipe's choices (issue 16), hidden under SGLang.
+VLLM_RECIPE = ["strategy", "speculative", "encoder", "nodes", "head"]
 
 
 def test_spec_options_match_the_seed():
     # The seed's options in its order, after the engine choice and before the reader's fields;
     # under SGLang, the seed's items are exactly the enabled ones (B200 is vLLM's platform).
     views = resolve(SPEC, {})["options"]
-    assert [v["id"] for v in views] == ["engine", *SEED_ITEMS, *FIELDS]
+    assert [v["id"] for v in views] == ["engine", *SEED_ITEMS, *VLLM_RECIPE, *FIELDS]
+    assert not any(v["visible"] for v in views if v["id"] in VLLM_RECIPE)
+    views = [v for v in views if v["id"] not in VLLM_RECIPE]
     for view in views[1:5]:
         assert [i["id"] for i in view["items"] if i["enabled"]] == SEED_ITEMS[view["id"]]
     assert [i["id"] for i in views[1]["items"] if not i["enabled"]] == ["b200"]
@@ -79,7 +83,7 @@ def test_golden_command(row):
     assert view["argv"] == argv_of(row["command"])
     assert view["ignored"] == []
     assert view["state"] == {"engine": "sglang", **row["choices"]}
-    assert all(v["visible"] for v in view["options"])
+    assert all(v["visible"] != (v["id"] in VLLM_RECIPE) for v in view["options"])
 
 
 @pytest.mark.parametrize("row", GOLDEN, ids=row_id)
