@@ -10,6 +10,9 @@
     python3 dev.py engine-data sglang==0.5.23 [--env DIR]
                            refresh the engine flag data and corpus verdicts from a real
                            engine release (opt-in: installs it from PyPI; not part of `test`)
+    python3 dev.py sources <spec> --from <dir or file> [--source ID]
+                           set up, then re-derive a source's goldens from another copy of it
+                           (e.g. a newer upstream file) and print, per state, what would change
 
 Set-up is idempotent: a virtualenv in .venv from requirements.lock, and node_modules
 from package-lock.json, each redone only when its lock file changes.
@@ -192,7 +195,7 @@ def main(argv):
     if task == "engine-data":  # runs the engine's own environment, not ours: no set-up needed
         run(sys.executable, "tests/tools/engine_data.py", *extra)
         return 0
-    if task not in ("serve", "test", "build", "bench", "setup"):
+    if task not in ("serve", "test", "build", "bench", "setup", "sources"):
         print(__doc__)
         return 0 if task == "help" else 2
     setup()
@@ -212,6 +215,9 @@ def main(argv):
         except NoChromium as exc:
             sys.exit(f"dev.py test: {exc}")
         run(BIN / "pytest", *extra, env={**os.environ, "SERVEBOOK_CHROMIUM": str(chromium)})
+    elif task == "sources":
+        done = subprocess.run([str(BIN / "python"), "tests/tools/sources_diff.py", *extra], cwd=ROOT)
+        return done.returncode  # 1: something would change
     elif task == "bench":
         run(BIN / "python", "tests/bench_engine.py")
         run(BIN / "python", "tests/bench_check.py")

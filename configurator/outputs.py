@@ -61,6 +61,7 @@ class Output:
     command: Any  # (program, rules) or None
     where: str
     repeat: Any = None  # (value id, first, value id of the bound) or None
+    source: str | None = None  # the id of the source it reproduces
 
 MAX_REPEAT = 64  # renderings of one repeated output, whatever its bound says
 
@@ -76,13 +77,13 @@ def escape(value: str, how: str) -> str:
     return value
 
 
-def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command):
+def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command, check_source=None):
     if not isinstance(raw_outputs, list):
         c.fail("outputs", "expected a list")
     out, seen = [], set()
     for i, raw in enumerate(raw_outputs):
         where = c.place("outputs", i, raw)
-        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "repeat"))
+        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "repeat", "source"))
         output_id = c.ident(raw["id"], f"{where}.id")
         if output_id in seen or output_id == "command":
             c.fail(f"{where}.id", "duplicate output id" if output_id in seen else "'command' is reserved")
@@ -103,8 +104,9 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
             lines = tuple(_line(c, raw_line, f"{where}.lines[{j}]", lang, check_template_refs, check_cond)
                           for j, raw_line in enumerate(_list(c, raw["lines"], f"{where}.lines")))
         repeat = _repeat(c, raw["repeat"], f"{where}.repeat", check_template_refs) if "repeat" in raw else None
+        source = check_source(raw.get("source"), f"{where}.source") if check_source else None
         out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where,
-                          repeat))
+                          repeat, source))
     return tuple(out)
 
 
@@ -174,7 +176,8 @@ def render_outputs(outputs, fill, holds, render_command, each=None):
         texts = [_text(output, fill, holds, render_command) for _ in (each(output.repeat) if output.repeat else [0])]
         if not texts:
             continue
-        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": "\n\n".join(texts)})
+        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": "\n\n".join(texts),
+                      "source": output.source})
     return shown
 
 

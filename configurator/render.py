@@ -6,7 +6,8 @@
       --last-flag
 
 A spec's `command.layout` can put the environment on the program's line and change the
-indent; a rule with `same-line` continues the line above it.
+indent; a rule with `same-line` continues the line above it, and an environment variable
+with `new-line` starts a new line of the environment block (`A=1 \\` / `B=2 \\` / `program`).
 """
 
 import shlex
@@ -57,7 +58,7 @@ def render_command(spec, lookup, command=None, fill=None):
         (command.programs, command.program, command.rules, command.layout) if command
         else (spec.programs, spec.program, spec.rules, spec.layout))
     program = next((words for when, words in programs if conditions.holds(when, lookup)), program)
-    env, argv_env, argv_args, explanations = [], [], [], []
+    env, argv_env, argv_args, explanations = [[]], [], [], []  # env: its lines
     program = [_word(w, spec, fill) for w in program]  # always filled: checked at load
     lines = [[text for text, _ in program]]  # lines[0] is the program's line
     for rule in rules:
@@ -68,7 +69,9 @@ def render_command(spec, lookup, command=None, fill=None):
             continue  # the rule needs a value the reader has not given
         if rule.kind == "env":
             words = [f"{rule.name}={value[0]}"]
-            env += words
+            if rule.new_line and env[-1]:
+                env.append([])  # own-line layout: this variable starts the block's next line
+            env[-1] += words
             argv_env.append(f"{rule.name}={value[1]}")
         else:
             words = [w for w in (rule.name, None if value is None else value[0]) if w is not None]
@@ -79,9 +82,10 @@ def render_command(spec, lookup, command=None, fill=None):
             argv_args += [w for w in (rule.name, None if value is None else value[1]) if w is not None]
         if rule.why:
             explanations.append({"code": " ".join(words), "text": rule.why})
+    env = [line for line in env if line]
     if env and layout.env == "program-line":
-        lines[0] = env + lines[0]
+        lines[0] = [w for line in env for w in line] + lines[0]
     indent = " " * layout.indent
-    text = [" ".join(env)] if env and layout.env == "own-line" else []
+    text = [" ".join(line) for line in env] if layout.env == "own-line" else []
     text += [" ".join(lines[0])] + [indent + " ".join(words) for words in lines[1:]]
     return " \\\n".join(text), argv_env + [argv for _, argv in program] + argv_args, explanations

@@ -7,7 +7,7 @@ import re
 import reprlib
 from typing import Any
 
-from . import conditions, derived, outputs
+from . import conditions, derived, outputs, sources
 from .render import _fill, render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
@@ -136,7 +136,7 @@ def resolve(spec, choices: Any = None) -> dict:
     derive_values()
 
     command, argv, explanations = render_command(spec, lookup, fill=fill)
-    notes = [{"level": n.level, "text": n.text} for n in spec.notes
+    notes = [{"level": n.level, "text": n.text, **({"source": n.source} if n.source else {})} for n in spec.notes
              if n.when is None or conditions.holds(n.when, lookup)]
     return {
         "spec": spec.name,
@@ -144,6 +144,7 @@ def resolve(spec, choices: Any = None) -> dict:
         "state": {o.id: state[o.id] for o in spec.options if o.id in state},
         "query": {o.id: query[o.id] for o in spec.options if o.id in query},
         "command": command,
+        "source": sources.pick(spec.command_source, lambda cond: conditions.holds(cond, lookup)),
         "argv": argv,
         "explanations": explanations,
         "notes": notes,

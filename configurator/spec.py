@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import conditions, derived, outputs
+from . import conditions, derived, outputs, sources as sources_mod
 from .errors import SpecError
 from .outputs import template_refs  # one parser of {placeholders} for commands and outputs
 from .tables import parse_table
@@ -77,6 +77,7 @@ class Rule:
     why: str | None
     where: str
     same_line: bool = False  # continues the line above instead of starting its own
+    new_line: bool = False  # env: starts a new line of the environment block (own-line layout)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Note:
     level: str
     text: str
     when: Any
+    source: str | None = None  # the id of the source whose text it reproduces
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Spec:
     values: tuple = ()  # derived.Value, in order
     outputs: tuple = ()  # outputs.Output
     programs: tuple = ()  # ((condition, words), ...): the first that holds replaces `program`
+    sources: dict = field(repr=False, default_factory=dict)  # id → sources.Source, in spec order
+    command_source: tuple | None = None  # ((condition, source id), ...): what the command reproduces
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,8 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
     """
     c = _Checker(source)
     c.keys(data, "spec", ("name", "title", "model", "options", "command"),
-           ("engine", "notes", "description", "tables", "values", "outputs", "release", "source_deprecations"))
+           ("engine", "notes", "description", "tables", "values", "outputs", "release", "source_deprecations",
+            "source_unknown_env", "sources"))
     name = data["name"]
     if not isinstance(name, str) or not SPEC_NAME.match(name):
         c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
@@ -270,8 +275,11 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
         c, data.get("values", []),
         lambda t, w: _check_template(c, t, w, by_id, tables, what="derived value", names=names), check_cond, names)
 
+    spec_sources = sources_mod.parse_sources(c, data.get("sources", []))
+
     def parse_command(command, where):
-        c.keys(command, where, ("program", "args"), ("env", "layout"))
+        # Only the spec's own command names its source; an output names it beside its title.
+        c.keys(command, where, ("program", "args"), ("env", "layout") + (("source",) if where == "command" else ()))
         layout = _layout(c, command.get("layout", {}), f"{where}.layout")
         programs, program = _programs(c, command["program"], f"{where}.program", by_id, tables, check_cond)
         rules = []
@@ -286,16 +294,25 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
                 rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, tables, names)
                 check_cond(rule.when, f"{rule.where}.when")
                 rules.append(rule)
+                if rule.new_line and layout.env != "own-line":
+                    c.fail(f"{rule.where}.new-line", "needs the environment on its own lines (layout env: own-line)")
         return Command(programs, program, tuple(rules), layout)
 
     main = parse_command(data["command"], "command")
+    main_source = sources_mod.parse_ref(c, data["command"].get("source"), "command.source", spec_sources, check_cond)
+
+    def check_source(raw, where):
+        ref = sources_mod.parse_ref(c, raw, where, spec_sources, check_cond) if raw is not None else None
+        if ref is not None and len(ref) > 1:
+            c.fail(where, "expected one source id")
+        return ref[0][1] if ref else None
 
     def check_ref(ref, where):
         option, _, fact = ref.partition(".")
         if ref != "model" and ("." in fact or not names(option, fact or None)):
             c.fail(where, f"bad placeholder {{{ref}}}: no option or value '{ref}'")
 
-    spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command)
+    spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command, check_source)
 
     notes = []
     raw_notes = data.get("notes", [])
@@ -303,20 +320,21 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
         c.fail("notes", "expected a list")
     for i, raw in enumerate(raw_notes):
         where = f"notes[{i}]"
-        c.keys(raw, where, ("text",), ("level", "when"))
+        c.keys(raw, where, ("text",), ("level", "when", "source"))
         level = raw.get("level", "info")
         if level not in NOTE_LEVELS:
             c.fail(f"{where}.level", f"expected one of {', '.join(NOTE_LEVELS)}")
         when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
         check_cond(when, f"{where}.when")
-        notes.append(Note(level, c.text(raw["text"], f"{where}.text"), when))
+        notes.append(Note(level, c.text(raw["text"], f"{where}.text"), when,
+                          check_source(raw.get("source"), f"{where}.source")))
 
     spec = Spec(
         name=name, title=c.text(data["title"], "title"), model=model,
         engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
         order=order, program=main.program, rules=main.rules, notes=tuple(notes),
         source=source, by_id=by_id, layout=main.layout, tables=tables, values=values, outputs=spec_outputs,
-        programs=main.programs,
+        programs=main.programs, sources=spec_sources, command_source=main_source,
         limited_by={k: tuple(v) for k, v in limited_by.items()},
     )
     if check_states:
@@ -538,7 +556,7 @@ def _programs(c, raw, where, by_id, tables, check_cond):
 
 def _rule(c, kind, raw, where, by_id, tables, names=None):
     if kind == "env":
-        c.keys(raw, where, ("name", "value"), ("when", "why"))
+        c.keys(raw, where, ("name", "value"), ("when", "why", "new-line"))
         name = raw["name"]
         if not isinstance(name, str) or not ENV_NAME.match(name):
             c.fail(f"{where}.name", f"bad environment variable name {name!r}")
@@ -556,10 +574,12 @@ def _rule(c, kind, raw, where, by_id, tables, names=None):
         value = c.text(value, f"{where}.value")
         _check_template(c, value, f"{where}.value", by_id, tables, names=names)
     when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
-    same_line = raw.get("same-line", False)
-    if not isinstance(same_line, bool):
-        c.fail(f"{where}.same-line", "expected true or false")
-    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where, same_line)
+    same_line, new_line = raw.get("same-line", False), raw.get("new-line", False)
+    for key, flag in (("same-line", same_line), ("new-line", new_line)):
+        if not isinstance(flag, bool):
+            c.fail(f"{where}.{key}", "expected true or false")
+    return Rule(kind, name, value, when, c.text(raw.get("why"), f"{where}.why", optional=True), where,
+                same_line, new_line)
 
 
 def _layout(c, raw, where="command.layout"):

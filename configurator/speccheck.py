@@ -6,7 +6,9 @@ with the free-form fields empty, at their bounds and with hostile values; each c
 checked like a pasted one. An unknown flag, a bad value or an undeclared engine variable is
 a SpecError naming the spec, the state and the flag. A deprecated flag or value passes only
 if the spec lists it in `source_deprecations` (the source publishes it); the page then gets a
-note written from the engine data (replacement, removal date), never by hand.
+note written from the engine data (replacement, removal date), never by hand. Likewise an
+environment variable the release does not declare passes only if the spec lists it in
+`source_unknown_env` (the source sets it), and the page says so in a generated note.
 """
 
 from .check import Checker, available, load
@@ -60,6 +62,10 @@ def check_spec(spec, data):
     allowed = data.get("source_deprecations", [])
     if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
         raise SpecError(spec.source, "source_deprecations", "expected a list of flags, e.g. [--enable-dp-attention]")
+    unknown_env = data.get("source_unknown_env", [])
+    if not isinstance(unknown_env, list) or not all(isinstance(a, str) for a in unknown_env):
+        raise SpecError(spec.source, "source_unknown_env", "expected a list of variable names, e.g. [SGLANG_X]")
+    allowed = list(allowed) + list(unknown_env)
     checker = Checker([load(f"{engine}-{version}") for engine, version in releases.items()])
     notes, done, used = {}, set(), set()
     for choices in states(spec):
@@ -85,6 +91,9 @@ def check_spec(spec, data):
                            allowed, used, notes, field=f"outputs.{output['id']}")
     for flag in allowed:
         if flag not in used:
+            if flag in unknown_env:
+                raise SpecError(spec.source, "source_unknown_env", f"{flag} is declared by "
+                                f"{', '.join(f'{e} {v}' for e, v in releases.items())} or in no command; remove it")
             raise SpecError(spec.source, "source_deprecations", f"{flag} is not deprecated in any command "
                             f"(checked against {', '.join(f'{e} {v}' for e, v in releases.items())}); remove it")
     return [_note(text, when) for text, when in notes.items()]
@@ -97,18 +106,33 @@ def _judge(spec, data, checker, result, where, allowed, used, notes, field="comm
             continue
         if p["kind"] == "deprecated" and p["flag"] in allowed:
             used.add(p["flag"])
-            notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"]))
+            notes.setdefault(_note_text(checker, result, p), _rule_when(data, p["flag"], value=_deprecated_value(checker, result, p)))
+            continue
+        if p["kind"] == "unknown-env" and p["flag"] in allowed:
+            used.add(p["flag"])
+            label = checker.engines[result["engine"]]["commands"][result["command"]].label()
+            notes.setdefault(f"`{p['flag']}` is set as the source publishes it, but {label} does not declare "
+                             f"it: that release may ignore it.", _rule_when(data, p["flag"], "env", "name"))
             continue
         raise SpecError(spec.source, field, f"{where}: {p['flag'] or 'the command'}: "
                         f"{p['message']}" + (" (if the source publishes this deprecated flag, list it in "
                                              "source_deprecations)" if p["kind"] == "deprecated" else ""))
 
 
-def _rule_when(data, flag):
-    """The `when` of the spec rule that writes `flag`, so the note shows exactly with it."""
-    for rule in data["command"]["args"]:
+def _deprecated_value(checker, result, p):
+    """The deprecated value the command gives `p`'s flag, or None when the flag itself is deprecated."""
+    opt = checker.engines[result["engine"]]["commands"][result["command"]].by_name[p["option"]]
+    if opt.get("deprecated"):
+        return None
+    return next(v for v in result["seen"][p["option"]][0][2] if v in opt.get("deprecated_values", {}))
+
+
+def _rule_when(data, flag, section="args", key="flag", value=None):
+    """The `when` of the spec rule that writes `flag` (with `value`, for a deprecated value), so the
+    note shows exactly with it."""
+    for rule in data["command"].get(section, []):
         for rule in rule if isinstance(rule, list) else [rule]:  # a spliced run of rules
-            if rule.get("flag") == flag:
+            if rule.get(key) == flag and (value is None or rule.get("value") == value):
                 return rule.get("when")
     return None
 

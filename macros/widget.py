@@ -16,8 +16,8 @@ from .specs import load_spec_file, spec_path
 # Above these bounds the page ships only the views of the choices nearest the default (fewest
 # explicit choices first); a click beyond them waits for Python instead of every page load
 # paying for views few readers reach.
-MAX_STATIC_STATES = 1024
-MAX_STATIC_BYTES = 150_000
+MAX_STATIC_STATES = 4096
+MAX_STATIC_BYTES = 250_000
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -51,6 +51,7 @@ def render_configurator(name: str) -> str:
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
         outputs={o["id"]: o for o in view["outputs"]},
+        command_sources=[spec.sources[i] for i in dict.fromkeys(sid for _, sid in spec.command_source or ())],
         first_output=view["outputs"][0]["id"] if view["outputs"] else None,
         # ids are CSS selectors too (data-clipboard-target): no dots
         uid="sb-" + re.sub(r"[^a-z0-9_-]", "-", spec.name),
@@ -134,7 +135,7 @@ def _compact(view, text_id):
         "options": [[o["id"], o["visible"], o["value"],
                      {i["id"]: text_id(i["reason"]) for i in o.get("items", []) if not i["enabled"]}]
                     for o in view["options"]],
-        "state": view["state"], "query": view["query"], "command": view["command"],
+        "state": view["state"], "query": view["query"], "command": view["command"], "source": view["source"],
         "explanations": [[text_id(e["code"]), text_id(e["text"])] for e in view["explanations"]],
         "notes": [[n["level"], text_id(n["text"])] for n in view["notes"]],
         "outputs": [[o["id"], text_id(o["title"]), o["lang"], text_id(o["text"])] for o in view["outputs"]],

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))
 SEEDS = {s["id"]: s["text"] for s in json.loads((ROOT / "tests/data/seed_snippets.json").read_text())["snippets"]}
 HUB_ID = "moonshotai/Kimi-K2.7-Code"
+MXFP4_ID = "amd/Kimi-K2.7-Code-MXFP4"  # the SGLang docs' MXFP4 checkpoint (MI350X/MI355X)
 
 # Values a reader may type: at the fields' bounds, and valid but shell-hostile.
 EMPTY = {}
@@ -65,7 +66,7 @@ def sh_words(script):
 def expected(state, fields):
     """What the snippets must point at, worked out independently of the spec's derived values."""
     vllm = state["engine"] == "vllm"
-    model = fields.get("weights") or HUB_ID
+    model = fields.get("weights") or (MXFP4_ID if state.get("quantization") == "mxfp4" else HUB_ID)
     # Lambda's guide (B200) names the model; the recipe's builder (and SGLang) keep the path.
     served = fields.get("name") or ("kimi-k2.7-code" if vllm and state["hardware"] == "b200" else model)
     port = str(int(fields["port"])) if fields.get("port") else ("8000" if vllm else "30000")
@@ -73,10 +74,11 @@ def expected(state, fields):
     return model, served, port, host
 
 
-def test_there_are_732_reachable_states_56_sglang_4_lambda_672_vllm_recipe():
-    # Since the vLLM recipe (issue 16): 4 platforms × 7 strategies × 2 × 2 × 2 × 3 feature choices.
-    assert len(STATES) == 732
-    assert sum(s["engine"] == "sglang" for s in STATES) == 56
+def test_there_are_734_reachable_states_58_sglang_4_lambda_672_vllm_recipe():
+    # SGLang: the docs generator's 56 INT4 and 2 MXFP4 states (tests/test_golden.py).
+    # vLLM recipe (issue 16): 4 platforms × 7 strategies × 2 × 2 × 2 × 3 feature choices.
+    assert len(STATES) == 734
+    assert sum(s["engine"] == "sglang" for s in STATES) == 58
     vllm = collections.Counter(s["hardware"] for s in STATES if s["engine"] == "vllm")
     assert vllm == {"b200": 4, "h200": 168, "mi300x": 168, "mi325x": 168, "mi355x": 168}
 
@@ -104,7 +106,7 @@ def test_vllm_serve_is_the_docker_commands_equivalent_with_a_positional_model():
 
 
 def test_sglang_commands_ignore_empty_fields_and_an_explicit_engine():
-    golden = json.loads((ROOT / "tests/data/kimi-k2.7-code.sglang.golden.json").read_text())
+    golden = json.loads((ROOT / "tests/data/kimi-k2.7-code.sglang-docs.golden.json").read_text())["rows"]
     blanks = {k: "" for k in LOW}
     for row in golden:
         assert resolve(SPEC, {"engine": "sglang", **blanks, **row["choices"]})["command"] == row["command"]
@@ -189,9 +191,11 @@ def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
         model, served, port, host = expected(state, fields)
         base = f"http://{host}:{port}"
         shown = outputs(view)
-        reasoning, tools = state["reasoning"] == "enabled", state["toolcall"] == "enabled"
-        assert set(shown) == {"ready", "verify", "chat-curl", "chat-python", "bench", "claude-code", "noumena",
-                              "memory"} | ({"serve"} if state["engine"] == "vllm" else set()) \
+        # MXFP4 hides the parser options (as the SGLang docs do) and the INT4 memory estimate.
+        reasoning, tools = state.get("reasoning") == "enabled", state.get("toolcall") == "enabled"
+        mxfp4 = state.get("quantization") == "mxfp4"
+        assert set(shown) == {"ready", "verify", "chat-curl", "chat-python", "bench", "claude-code", "noumena"} \
+            | (set() if mxfp4 else {"memory"}) | ({"serve"} if state["engine"] == "vllm" else set()) \
             | ({"tools-python"} if tools else set()) \
             | ({"workers", "workers-serve"} if state.get("strategy", "").startswith("mn-") else set())
 

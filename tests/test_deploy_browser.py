@@ -109,6 +109,13 @@ def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(
         other.close()
 
 
+def command_source(page):
+    """The visible source line's link text (the source the shown command reproduces)."""
+    return page.evaluate("""(sel) => [...document.querySelectorAll(sel + ' .sb-command .sb-source a')]
+                              .filter((a) => !a.hidden && !a.closest('[hidden]')).map((a) => a.textContent).join('|')""",
+                         ROOT_SEL)
+
+
 def test_before_python_radios_are_instant_and_fields_visibly_wait(page, site_url):
     _, wait_held, release = hold(page)
     page.goto(site_url + DEPLOY)
@@ -116,9 +123,11 @@ def test_before_python_radios_are_instant_and_fields_visibly_wait(page, site_url
     wait_held()
     assert field(page, "name").evaluate("(f) => f.readOnly")
     assert "Python" in page.locator(f"{ROOT_SEL} .sb-status").text_content()
+    assert command_source(page) == "SGLang docs generator as of 2026-08-25 (00d56e2)"
     label_of(page, "engine", "vllm").click()
     wait_for_view(page, {"engine": "vllm"}, timeout=2_000)  # the build's table, no Python
     assert page.evaluate("(sel) => document.querySelector(sel).dataset.engine", ROOT_SEL) == "static"
+    assert command_source(page) == "Lambda's vLLM guide as of 2026-11-23"  # follows the view
     label_of(page, "toolcall", "disabled").click()
     wait_for_view(page, {"engine": "vllm", "toolcall": "disabled"}, timeout=2_000)
     assert page.evaluate(SNIPPETS, ROOT_SEL)["tools-python"] is None  # no tool example

@@ -695,7 +695,7 @@ def test_view_is_json_and_has_the_documented_shape():
                 notes=[{"text": "Hi."}])
     view = resolve(spec, {"hw": "gb200", "len": "0"})
     assert json.loads(json.dumps(view)) == view
-    assert set(view) == {"spec", "options", "state", "query", "command", "argv", "explanations", "notes", "outputs", "ignored"}
+    assert set(view) == {"spec", "options", "state", "query", "command", "source", "argv", "explanations", "notes", "outputs", "ignored"}
     assert view["spec"] == "t"
     assert set(opt_view(view, "hw")) == {"id", "kind", "value", "items", "visible"}
     assert set(opt_view(view, "len")) == {"id", "kind", "value", "applied", "error", "visible"}

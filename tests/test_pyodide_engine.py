@@ -17,16 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tests" / "pyodide_harness.mjs"
 RUNTIME_DIR = ROOT / "build" / "pyodide"
 SPEC = ROOT / "configurator" / "specs" / "kimi-k2.7-code.yaml"
-GOLDEN = ROOT / "tests" / "data" / "kimi-k2.7-code.sglang.golden.json"
+GOLDEN = ROOT / "tests" / "data" / "kimi-k2.7-code.sglang-docs.golden.json"
 
 pytestmark = pytest.mark.pyodide
 
 
 def kimi_request() -> dict:
-    """The spec as the page sends it (JSON text) and all 56 radio combinations."""
+    """The spec as the page sends it (JSON text) and the SGLang docs generator's 58 states."""
     spec = json.dumps(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
-    choices = [json.dumps(row["choices"]) for row in json.loads(GOLDEN.read_text(encoding="utf-8"))]
-    assert len(choices) == 56
+    choices = [json.dumps(row["choices"]) for row in json.loads(GOLDEN.read_text(encoding="utf-8"))["rows"]]
+    assert len(choices) == 58
     return {"spec": spec, "choices": choices}
 
 

@@ -75,7 +75,7 @@ def test_too_many_states_ship_those_nearest_the_default(monkeypatch):
     monkeypatch.setattr(widget, "MAX_STATIC_STATES", 100)
     table = widget.static_views(KIMI)
     assert len(table["keys"]) == 100
-    assert "|||||||" in table["keys"] and "vllm|||||||" in table["keys"]  # the default, one click
+    assert "||||||||" in table["keys"] and "vllm||||||||" in table["keys"]  # the default, one click
     _, data = data_of(widget.render_configurator("kimi-k2.7-code"))
     assert data["static"] == table
     monkeypatch.setattr(widget, "MAX_STATIC_BYTES", 10)  # not even the default view fits
@@ -194,3 +194,29 @@ def test_checkbox_group_renders_native_checkboxes_with_reasons():
     assert '<fieldset class="sb-option" data-option-group="features"' in markup
     command = re.search(r"<code [^>]*data-command[^>]*>(.*?)</code>", markup, re.S).group(1)
     assert html.unescape(command).startswith("sglang serve --model-path example/Demo-Dense-8B \\\n  --tp 2 \\\n")
+
+
+def test_the_command_and_outputs_show_their_source_with_a_link_to_the_exact_file():
+    markup = widget.render_configurator("kimi-k2.7-code")
+    line = re.search(r'<p class="sb-source">Source: (.*?)</p>', markup).group(1)
+    links = re.findall(r'<a href="([^"]+)" data-source="([^"]+)"( hidden)?>([^<]+)</a>', line)
+    # Every source the command can come from, the default view's shown, the others hidden.
+    assert [(sid, bool(hidden), html.unescape(label)) for _, sid, hidden, label in links] == [
+        ("lambda-guide", True, "Lambda's vLLM guide as of 2026-11-23"),
+        ("sglang-docs", False, "SGLang docs generator as of 2026-08-25 (00d56e2)")]
+    assert links[1][0] == ("https://github.com/sgl-project/sglang/blob/00d56e2c6c28b4130447601a15168743dd78821c/"
+                           "docs/src/snippets/autoregressive/kimi-k27-code-deployment.jsx")
+    # The precomputed views say which one applies, as Python does.
+    table = widget.static_views(KIMI)
+    assert {v["source"] for v in table["views"]} == {"sglang-docs", "lambda-guide"}
+    vllm = next(v for v in table["views"] if v["state"].get("engine") == "vllm")
+    assert vllm["source"] == "lambda-guide"
+    # An output that reproduces a source names it under its snippet.
+    block = re.search(r'data-output-block="verify".*?</pre>.*?</div>', markup, re.S).group(0)
+    assert "Source: <a href=\"https://lambda.ai/inference-models/moonshotai/kimi-k2.7-code\">" in block
+    block = re.search(r'data-output-block="ready".*?</pre>.*?</div>', markup, re.S).group(0)
+    assert "sb-source" not in block
+
+
+def test_a_spec_without_sources_renders_no_source_line():
+    assert "sb-source" not in widget.render_configurator("demo-moe")

@@ -224,6 +224,7 @@ class Widget {
       state: compact.state,
       query: compact.query,
       command: compact.command,
+      source: compact.source,
       explanations: compact.explanations.map(([code, why]) => ({ code: text(code), text: text(why) })),
       notes: compact.notes.map(([level, note]) => ({ level, text: text(note) })),
       outputs: compact.outputs.map(([id, title, lang, body]) => ({ id, title: text(title), lang, text: text(body) })),
@@ -299,6 +300,7 @@ class Widget {
       pre.classList.remove("sb-flash-a", "sb-flash-b");
       pre.classList.add(next);
     }
+    this.renderSource(view.source);
     this.renderOutputs(view.outputs || []);
     // Rebuild the lists only when they change: most clicks leave them as they are.
     const lists = JSON.stringify([view.notes, view.explanations]);
@@ -307,6 +309,17 @@ class Widget {
       this.renderLists(view);
     }
     this.writeUrl(view.query);
+  }
+
+  // The source the command reproduces: the build rendered a link per possible source.
+  renderSource(id) {
+    const line = this.root.querySelector(".sb-command .sb-source");
+    if (!line) return;
+    for (const link of line.querySelectorAll("[data-source]")) {
+      const hide = link.dataset.source !== id;
+      if (link.hidden !== hide) link.hidden = hide;
+    }
+    if (line.hidden !== !id) line.hidden = !id;
   }
 
   // Snippet tabs: the build rendered one per declared output; show those the view has.
