@@ -6,7 +6,8 @@
     python3 dev.py build [--site-url URL]
                            set up, then build the deployable site into site/ for the public
                            address URL (default: $SERVEBOOK_SITE_URL, else http://127.0.0.1:8000/)
-    python3 dev.py bench   set up, then print the performance figures (engine, deploy page)
+    python3 dev.py bench   set up, then print the performance figures (build and serve rebuilds,
+                           engine, deploy page)
     python3 dev.py engine-data sglang==0.5.23 [--env DIR]
                            refresh the engine flag data and corpus verdicts from a real
                            engine release (opt-in: installs it from PyPI; not part of `test`)
@@ -202,7 +203,8 @@ def main(argv):
     if task == "serve":
         run(BIN / "mkdocs", "serve", "--strict", "-a", "127.0.0.1:8000", *extra)
     elif task == "build":
-        env = os.environ.copy()
+        # Only the deployable build precompresses (.br/.gz); serve and test builds skip it.
+        env = {**os.environ, "SERVEBOOK_PRECOMPRESS": "1"}
         url, extra = site_url_option(extra)
         if url:
             env["SERVEBOOK_SITE_URL"] = url
@@ -219,6 +221,7 @@ def main(argv):
         done = subprocess.run([str(BIN / "python"), "tests/tools/sources_diff.py", *extra], cwd=ROOT)
         return done.returncode  # 1: something would change
     elif task == "bench":
+        run(BIN / "python", "tests/bench_build.py")  # the author's loop: build and serve rebuilds
         run(BIN / "python", "tests/bench_engine.py")
         run(BIN / "python", "tests/bench_check.py")
         run(BIN / "python", "tests/bench_page.py", *extra)  # the figures of issue 10's table

@@ -14,7 +14,9 @@ An alternative applies when its `when` holds and every placeholder in its `value
 value; `value: null` applies and leaves the value unset. Arithmetic is a tree of
 {op: [arguments]} (never eval'd); an argument is a number or a reference ("option",
 "option.fact", "value"); an unset or non-numeric argument, or a division by zero, leaves
-the result unset, so a missing fact can never crash a view. A value may only use values
+the result unset, so a missing fact can never crash a view. `ge`/`lt`/`eq` compare (true or
+false); `{if: [comparison, a, b]}` is a when the comparison holds, else b; `round3` rounds
+to three decimals. A value may only use values
 defined above it, so there are no cycles.
 """
 
@@ -27,6 +29,7 @@ from . import conditions
 OPS = {
     "add": (2, None), "sub": (2, 2), "mul": (2, None), "div": (2, 2),
     "min": (2, None), "max": (2, None), "floor": (1, 1), "round": (1, 1), "ge": (2, 2),
+    "lt": (2, 2), "eq": (2, 2), "if": (3, 3), "round3": (1, 1),
 }
 
 
@@ -124,6 +127,10 @@ def evaluate(tree, lookup):
         return tree
     op, args = tree
     values = [evaluate(a, lookup) for a in args]
+    if op == "if":  # {if: [comparison, then, else]}: only the branch taken must have a value
+        if type(values[0]) is not bool:
+            return None
+        return values[1] if values[0] else values[2]
     if any(v is None or type(v) is bool for v in values):
         return None
     if op == "add":
@@ -142,6 +149,12 @@ def evaluate(tree, lookup):
         return math.floor(values[0])
     if op == "round":  # to a whole number: keeps 192 × 0.8 − 148.75 from flooring a hair low
         return round(values[0])
+    if op == "round3":  # to 3 decimals, as engines round a computed fraction
+        return round(values[0], 3)
+    if op == "lt":
+        return values[0] < values[1]
+    if op == "eq":
+        return values[0] == values[1]
     return values[0] >= values[1]  # ge
 
 

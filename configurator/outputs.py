@@ -5,6 +5,8 @@
         title: Verify
         lang: shell                # shell | python | json | text
         when: {engine: vllm}       # optional: shown only when this holds
+        fields: [frac, ctx]        # optional (text outputs): a typed entry of these fields that
+                                   # cannot be applied is named at the top of the output
         lines:
           - "curl http://{client_host:dq}:{api_port:dq}/v1/models"
           - {text: '  -H "Content-Type: application/json"', when: {engine: vllm}}
@@ -40,9 +42,17 @@ LANGS = ("shell", "python", "json", "text")
 ESCAPES = ("sh", "dq", "py", "json", "text")
 
 
+_parsed: dict = {}  # template → its parts: a build fills each template thousands of times
+
+
 def template_refs(template):
     """(literal, reference, format spec, conversion) parts of a template like 'x{hardware.tp}'."""
-    return list(string.Formatter().parse(template))
+    parts = _parsed.get(template)
+    if parts is None:
+        if len(_parsed) > 4096:  # specs edited over a long `mkdocs serve`: keep memory flat
+            _parsed.clear()
+        parts = _parsed[template] = tuple(string.Formatter().parse(template))  # a bad one raises, uncached
+    return parts
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Output:
     lines: tuple  # of Line, or () for a command output
     command: Any  # (program, rules) or None
     where: str
+    fields: tuple = ()  # field option ids whose invalid entries the output names
     repeat: Any = None  # (value id, first, value id of the bound) or None
     source: str | None = None  # the id of the source it reproduces
 
@@ -77,13 +88,14 @@ def escape(value: str, how: str) -> str:
     return value
 
 
-def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command, check_source=None):
+def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command, is_field=lambda f: False,
+                  check_source=None):
     if not isinstance(raw_outputs, list):
         c.fail("outputs", "expected a list")
     out, seen = [], set()
     for i, raw in enumerate(raw_outputs):
         where = c.place("outputs", i, raw)
-        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "repeat", "source"))
+        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "fields", "repeat", "source"))
         output_id = c.ident(raw["id"], f"{where}.id")
         if output_id in seen or output_id == "command":
             c.fail(f"{where}.id", "duplicate output id" if output_id in seen else "'command' is reserved")
@@ -103,10 +115,13 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
         else:
             lines = tuple(_line(c, raw_line, f"{where}.lines[{j}]", lang, check_template_refs, check_cond)
                           for j, raw_line in enumerate(_list(c, raw["lines"], f"{where}.lines")))
+        fields = raw.get("fields", [])
+        if not isinstance(fields, list) or (fields and lang != "text") or not all(is_field(f) for f in fields):
+            c.fail(f"{where}.fields", "expected a list of text or integer field ids, in a lang: text output")
         repeat = _repeat(c, raw["repeat"], f"{where}.repeat", check_template_refs) if "repeat" in raw else None
         source = check_source(raw.get("source"), f"{where}.source") if check_source else None
         out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where,
-                          repeat, source))
+                          fields=tuple(fields), repeat=repeat, source=source))
     return tuple(out)
 
 
@@ -164,8 +179,9 @@ def _line(c, raw, where, lang, check_template_refs, check_cond):
     return Line(raw, when)
 
 
-def render_outputs(outputs, fill, holds, render_command, each=None):
-    """[{id, title, lang, text}] of the outputs that apply. `fill(ref)` → str or None.
+def render_outputs(outputs, fill, holds, render_command, field_errors=None, each=None):
+    """[{id, title, lang, text}] of the outputs that apply. `fill(ref)` → str or None;
+    `field_errors`: field id → the message for an entry that was not applied.
 
     `each(repeat)` iterates over a repeated output's renderings, binding its value each time.
     A repeated output with nothing to render does not apply."""
@@ -173,7 +189,8 @@ def render_outputs(outputs, fill, holds, render_command, each=None):
     for output in outputs:
         if output.when is not None and not holds(output.when):
             continue
-        texts = [_text(output, fill, holds, render_command) for _ in (each(output.repeat) if output.repeat else [0])]
+        texts = [_text(output, fill, holds, render_command, field_errors)
+                 for _ in (each(output.repeat) if output.repeat else [0])]
         if not texts:
             continue
         shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": "\n\n".join(texts),
@@ -181,10 +198,15 @@ def render_outputs(outputs, fill, holds, render_command, each=None):
     return shown
 
 
-def _text(output, fill, holds, render_command):
+def _text(output, fill, holds, render_command, field_errors):
     if output.command is not None:
         return render_command(output.command)
-    return "\n".join(line for line in (_fill_line(l, fill, holds) for l in output.lines) if line is not None)
+    text = "\n".join(line for line in (_fill_line(l, fill, holds) for l in output.lines) if line is not None)
+    errors = [field_errors[f] for f in output.fields if (field_errors or {}).get(f)]
+    if errors:  # otherwise the figures read as if the typed value had been used
+        text = "\n".join([f"Not applied: {e}; the figures below use the published value instead."
+                          for e in errors] + ["", text])
+    return text
 
 
 def _fill_line(line, fill, holds):

@@ -36,15 +36,29 @@ def _fill(template, spec, lookup):
         out.append(literal)
         if ref is None:
             continue
-        if ref == "model":
-            value = spec.model
-        else:
-            option, _, fact = ref.partition(".")
-            value = lookup(conditions.Ref(option, fact or None))
+        value = fill_ref(ref, spec, lookup)
         if value is None:
             return None
-        out.append(str(value).lower() if isinstance(value, bool) else str(value))
+        out.append(value)
     return "".join(out)
+
+
+_refs: dict = {}  # "option.fact" → its conditions.Ref, made once (a build fills hundreds of thousands)
+
+
+def fill_ref(ref, spec, lookup):
+    """One placeholder's text ('{ref}' filled), or None if it has no value."""
+    if ref == "model":
+        value = spec.model
+    else:
+        parsed = _refs.get(ref)
+        if parsed is None:
+            option, _, fact = ref.partition(".")
+            parsed = _refs[ref] = conditions.Ref(option, fact or None)
+        value = lookup(parsed)
+    if value is None:
+        return None
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def render_command(spec, lookup, command=None, fill=None):

@@ -8,7 +8,7 @@ import reprlib
 from typing import Any
 
 from . import conditions, derived, outputs, sources
-from .render import _fill, render_command
+from .render import _fill, fill_ref, render_command
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
@@ -138,7 +138,7 @@ def resolve(spec, choices: Any = None) -> dict:
     command, argv, explanations = render_command(spec, lookup, fill=fill)
     notes = [{"level": n.level, "text": n.text, **({"source": n.source} if n.source else {})} for n in spec.notes
              if n.when is None or conditions.holds(n.when, lookup)]
-    return {
+    view = {
         "spec": spec.name,
         "options": [views[o.id] for o in spec.options],
         "state": {o.id: state[o.id] for o in spec.options if o.id in state},
@@ -149,11 +149,13 @@ def resolve(spec, choices: Any = None) -> dict:
         "explanations": explanations,
         "notes": notes,
         "outputs": outputs.render_outputs(
-            spec.outputs, lambda ref: _fill("{" + ref + "}", spec, fill),
+            spec.outputs, lambda ref: fill_ref(ref, spec, fill),
             lambda cond: conditions.holds(cond, lookup),
-            lambda command: render_command(spec, lookup, command, fill)[0], each),
+            lambda command: render_command(spec, lookup, command, fill)[0],
+            {o: v["error"] for o, v in views.items() if v.get("error")}, each),
         "ignored": ignored,
     }
+    return view
 
 
 def _derive(spec, value, lookup, fill):
@@ -259,3 +261,22 @@ def _field(opt, requested, visible, ignored):
     view = {"id": opt.id, "kind": opt.kind, "value": text if len(text) <= 1000 else text[:1000],
             "applied": applied, "error": f"{opt.title} {error}" if error else None}
     return view, applied or None, opt.default or None
+
+
+_views: dict = {}  # id(spec) → (spec, {state: view}) for the last few specs; see resolve_state
+
+
+def resolve_state(spec, choices: dict) -> dict:
+    """resolve(spec, choices), memoised per state: the build's checks and its view table visit
+    the same states of a spec (the every-state check, the engine-release check, static views).
+    The view is shared between callers: read it, never change it."""
+    entry = _views.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        if len(_views) >= 4:  # a build loads a few specs; serve keeps loading new ones
+            _views.clear()
+        entry = _views[id(spec)] = (spec, {})
+    key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in choices.items())
+    view = entry[1].get(key)
+    if view is None:
+        view = entry[1][key] = resolve(spec, choices)
+    return view

@@ -132,10 +132,13 @@ class _Names:
     """Which references a template, condition or calc may use: options (and their facts),
     table columns, then the derived values defined so far."""
 
-    def __init__(self, by_id, tables):
+    def __init__(self, by_id, tables, broken=None):
         self.by_id, self.tables, self.values = by_id, tables, set()
+        self.broken = set() if broken is None else broken  # names whose definition failed: reported once, where they are defined
 
     def __call__(self, name, fact=None):
+        if set.__contains__(self.broken, name):  # not "any name" (values' ids are checked against this)
+            return True
         if name in self.tables:
             return fact in self.tables[name].columns
         opt = self.by_id.get(name)
@@ -148,11 +151,25 @@ class _Names:
 
 
 class _Checker:
-    def __init__(self, source):
-        self.source = source
+    """Checks a spec part by part: the first problem in each part (an option, a rule, a note…)
+    is recorded and checking goes on with the next, so an author sees every problem at once."""
+
+    def __init__(self, source, data=None):
+        self.source, self.data, self.problems = source, data, []
+        self.broken = _Broken()  # ids of options, tables and values that failed: references to them are not new problems
 
     def fail(self, where, problem):
         raise SpecError(self.source, where, problem)
+
+    def part(self, broken_id=None):
+        """`with c.part():` records a problem in the block instead of raising it."""
+        return _Part(self, broken_id)
+
+    def done(self):
+        """Raise every problem recorded so far, in the order of the file, as one SpecError."""
+        if self.problems:
+            found = sorted(dict.fromkeys(self.problems), key=lambda p: _position(self.data, p[0]))
+            raise SpecError(self.source, *found[0], more=tuple(found[1:]))
 
     @staticmethod
     def place(section, index, raw):
@@ -192,32 +209,95 @@ class _Checker:
         return raw
 
 
+class _Broken(set):
+    """Names whose definition failed; `unknown` when a whole section did (any name may be one of it)."""
+
+    unknown = False
+
+    def __contains__(self, name):
+        return self.unknown or super().__contains__(name)
+
+
+class _Part:
+    def __init__(self, checker, broken_id):
+        self.checker, self.broken_id = checker, broken_id
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if not isinstance(exc, SpecError) or exc.source != self.checker.source:
+            return False
+        self.checker.problems.append((exc.where, exc.problem))
+        if isinstance(self.broken_id, str):
+            self.checker.broken.add(self.broken_id)
+        return True
+
+
+def _position(data, where):
+    """Where a problem's place is in the file: (top-level key's index, list member's index)."""
+    match = re.match(r"([^.\[]+)(?:\[(\d+)\]|\.([^.\[]+))?", where)
+    if not isinstance(data, dict) or not match or match[1] not in data:
+        return (-1, -1)
+    section, index, member = data[match[1]], match[2], match[3]
+    found = int(index) if index else -1
+    if member and isinstance(section, list):
+        found = next((i for i, m in enumerate(section) if isinstance(m, dict) and m.get("id") == member), -1)
+    return (list(data).index(match[1]), found)
+
+
+def _raw_id(raw):
+    return raw.get("id") if isinstance(raw, dict) else None
+
+
 def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> Spec:
     """Validate a spec dict and return the immutable Spec. Raises SpecError.
 
     check_states=False skips resolving every reachable state (most of the load time): only for
     a spec the build has already loaded with the check, such as the one a page sends the browser.
     """
-    c = _Checker(source)
-    c.keys(data, "spec", ("name", "title", "model", "options", "command"),
-           ("engine", "notes", "description", "tables", "values", "outputs", "release", "source_deprecations",
-            "source_unknown_env", "sources"))
+    c = _Checker(source, data)
+    required = ("name", "title", "model", "options", "command")
+    with c.part():
+        c.keys(data, "spec", required,
+               ("engine", "notes", "description", "tables", "values", "outputs", "release", "source_deprecations",
+                "source_unknown_env", "sources"))
+    if not isinstance(data, dict) or any(key not in data for key in required):
+        c.done()
     name = data["name"]
-    if not isinstance(name, str) or not SPEC_NAME.match(name):
-        c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
-    model = c.text(data["model"], "model")
-    if not SAFE_WORD.match(model):
-        c.fail("model", f"{model!r} is not a plain model path")
+    with c.part():
+        if not isinstance(name, str) or not SPEC_NAME.match(name):
+            c.fail("name", f"bad spec name {name!r}: use lowercase letters, digits, '.', '-' and '_'")
+    title = model = None
+    with c.part():
+        title = c.text(data["title"], "title")
+    with c.part():
+        model = c.text(data["model"], "model")
+        if not SAFE_WORD.match(model):
+            c.fail("model", f"{model!r} is not a plain model path")
     raw_options = data["options"]
     if not isinstance(raw_options, list) or not raw_options:
-        c.fail("options", "expected a non-empty list")
-    options = [_option(c, raw, i) for i, raw in enumerate(raw_options)]
+        with c.part():
+            c.fail("options", "expected a non-empty list")
+        c.done()
+    options = []
+    for i, raw in enumerate(raw_options):
+        with c.part(_raw_id(raw)):
+            options.append(_option(c, raw, i))
     by_id = {}
     for opt in options:
-        if opt.id in by_id or opt.id == "model":
-            c.fail(f"options.{opt.id}", "duplicate option id" if opt.id in by_id else "'model' is reserved")
-        by_id[opt.id] = opt
-    tables = _tables(c, data.get("tables", []), by_id)
+        with c.part():
+            if opt.id in by_id or opt.id == "model":
+                c.fail(f"options.{opt.id}", "duplicate option id" if opt.id in by_id else "'model' is reserved")
+        by_id.setdefault(opt.id, opt)
+    options = [by_id[opt_id] for opt_id in dict.fromkeys(o.id for o in options)]
+    tables = {}
+    with c.part():
+        tables = _tables(c, data.get("tables", []), by_id)
+    if isinstance(data.get("tables"), list):
+        c.broken |= {_raw_id(t) for t in data["tables"] if isinstance(_raw_id(t), str)} - set(tables)
+    else:
+        c.broken.unknown = "tables" in data
     limited_by = {}
     for table in tables.values():
         if table.unavailable is not None:
@@ -231,7 +311,7 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
         return out
 
     # Conditions may only name known options, items, facts, table columns and derived values.
-    names = _Names(by_id, tables)
+    names = _Names(by_id, tables, c.broken)
 
     def check_cond(cond, where):
         if cond is None:
@@ -245,6 +325,8 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
             opt = by_id.get(m.ref.option)
             if opt is None and m.ref.fact is None and m.ref.option in names.values:
                 continue  # a derived value: compared as it is
+            if opt is None and m.ref.option in c.broken:
+                continue  # its own problem is reported
             if opt is None:
                 c.fail(where, f"unknown option '{m.ref.option}'")
             if m.ref.fact is not None:
@@ -258,22 +340,33 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
     deps = {}
     for opt in options:
         where = f"options.{opt.id}"
-        check_cond(opt.when, f"{where}.when")
-        needs = needs_of(opt.when) if opt.when else set()
+        with c.part():
+            check_cond(opt.when, f"{where}.when")
+            for item in opt.items:
+                for key in ("disabled", "default", "required"):
+                    if isinstance(getattr(item, key), conditions.Combine):
+                        check_cond(getattr(item, key), f"{where}.items.{item.id}.{key}")
+        needs = {n for n in needs_of(opt.when)} if opt.when else set()
         for item in opt.items:
             for key in ("disabled", "default", "required"):
                 cond = getattr(item, key)
                 if isinstance(cond, conditions.Combine):
-                    check_cond(cond, f"{where}.items.{item.id}.{key}")
                     needs |= needs_of(cond)
         for table in limited_by.get(opt.id, ()):
             needs |= set(table.keys[:-1])
-        deps[opt.id] = needs
-    order = _resolution_order(c, options, deps)
-
-    values = derived.parse_values(
-        c, data.get("values", []),
-        lambda t, w: _check_template(c, t, w, by_id, tables, what="derived value", names=names), check_cond, names)
+        deps[opt.id] = needs & set(by_id)  # a reference to a broken option is reported already
+    order = ()
+    with c.part():
+        order = _resolution_order(c, options, deps)
+    values = ()
+    with c.part():
+        values = derived.parse_values(
+            c, data.get("values", []),
+            lambda t, w: _check_template(c, t, w, by_id, tables, what="derived value", names=names), check_cond, names)
+    if isinstance(data.get("values"), list):
+        c.broken |= {_raw_id(v) for v in data["values"] if isinstance(_raw_id(v), str)} - {v.id for v in values}
+    elif "values" in data:
+        c.broken.unknown = True
 
     spec_sources = sources_mod.parse_sources(c, data.get("sources", []))
 
@@ -291,15 +384,21 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
             # commands can be one YAML anchor (`args: [*docker, *serve_args]`).
             raw_rules = [r for raw in raw_rules for r in (raw if isinstance(raw, list) else [raw])]
             for i, raw in enumerate(raw_rules):
-                rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, tables, names)
-                check_cond(rule.when, f"{rule.where}.when")
-                rules.append(rule)
-                if rule.new_line and layout.env != "own-line":
-                    c.fail(f"{rule.where}.new-line", "needs the environment on its own lines (layout env: own-line)")
+                with c.part():
+                    rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, tables, names)
+                    check_cond(rule.when, f"{rule.where}.when")
+                    rules.append(rule)
+                    if rule.new_line and layout.env != "own-line":
+                        c.fail(f"{rule.where}.new-line", "needs the environment on its own lines (layout env: own-line)")
         return Command(programs, program, tuple(rules), layout)
 
-    main = parse_command(data["command"], "command")
-    main_source = sources_mod.parse_ref(c, data["command"].get("source"), "command.source", spec_sources, check_cond)
+    main = None
+    with c.part():
+        main = parse_command(data["command"], "command")
+    main_source = None
+    with c.part():
+        main_source = sources_mod.parse_ref(c, data["command"].get("source"), "command.source", spec_sources,
+                                            check_cond)
 
     def check_source(raw, where):
         ref = sources_mod.parse_ref(c, raw, where, spec_sources, check_cond) if raw is not None else None
@@ -309,29 +408,42 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
 
     def check_ref(ref, where):
         option, _, fact = ref.partition(".")
+        if option in c.broken:
+            return  # its definition failed, and says so
         if ref != "model" and ("." in fact or not names(option, fact or None)):
             c.fail(where, f"bad placeholder {{{ref}}}: no option or value '{ref}'")
 
-    spec_outputs = outputs.parse_outputs(c, data.get("outputs", []), check_ref, check_cond, parse_command, check_source)
+    spec_outputs = ()
+    with c.part():
+        spec_outputs = outputs.parse_outputs(
+            c, data.get("outputs", []), check_ref, check_cond, parse_command,
+            lambda f: isinstance(f, str) and f in by_id and by_id[f].kind in ("text", "integer"), check_source)
 
     notes = []
     raw_notes = data.get("notes", [])
     if not isinstance(raw_notes, list):
-        c.fail("notes", "expected a list")
+        with c.part():
+            c.fail("notes", "expected a list")
+        raw_notes = []
     for i, raw in enumerate(raw_notes):
         where = f"notes[{i}]"
-        c.keys(raw, where, ("text",), ("level", "when", "source"))
-        level = raw.get("level", "info")
-        if level not in NOTE_LEVELS:
-            c.fail(f"{where}.level", f"expected one of {', '.join(NOTE_LEVELS)}")
-        when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
-        check_cond(when, f"{where}.when")
-        notes.append(Note(level, c.text(raw["text"], f"{where}.text"), when,
-                          check_source(raw.get("source"), f"{where}.source")))
+        with c.part():
+            c.keys(raw, where, ("text",), ("level", "when", "source"))
+            level = raw.get("level", "info")
+            if level not in NOTE_LEVELS:
+                c.fail(f"{where}.level", f"expected one of {', '.join(NOTE_LEVELS)}")
+            when = conditions.parse(raw["when"], f"{where}.when", c.fail) if "when" in raw else None
+            check_cond(when, f"{where}.when")
+            notes.append(Note(level, c.text(raw["text"], f"{where}.text"), when,
+                              check_source(raw.get("source"), f"{where}.source")))
+    engine = None
+    with c.part():
+        engine = c.text(data.get("engine", "sglang"), "engine")
+    c.done()
 
     spec = Spec(
-        name=name, title=c.text(data["title"], "title"), model=model,
-        engine=c.text(data.get("engine", "sglang"), "engine"), options=tuple(options),
+        name=name, title=title, model=model,
+        engine=engine, options=tuple(options),
         order=order, program=main.program, rules=main.rules, notes=tuple(notes),
         source=source, by_id=by_id, layout=main.layout, tables=tables, values=values, outputs=spec_outputs,
         programs=main.programs, sources=spec_sources, command_source=main_source,
@@ -339,6 +451,7 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
     )
     if check_states:
         _check_every_state(c, spec)
+        c.done()
     return spec
 
 
@@ -403,22 +516,30 @@ def reachable_states(spec: Spec, limit: int | None = None):
 
 def _check_every_state(c, spec):
     """In every state, each shown radio keeps a choosable item and no checkbox is both required and disabled."""
-    from .resolve import resolve  # resolve imports this module; import late
+    from .resolve import resolve_state  # resolve imports this module; import late
 
     states = reachable_states(spec, limit=MAX_CHECKED_STATES)
     if states is None:
         return  # too many to enumerate; resolution still degrades safely (no value, no flags)
+    reported = set()  # each place once, in the first state that shows the problem
     for choices in states:
-        for view in resolve(spec, choices)["options"]:
+        for view in resolve_state(spec, choices)["options"]:
             if view["visible"] and view["kind"] == "radio" and view["value"] is None:
                 others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
-                c.fail(f"options.{view['id']}.items", f"no item can be chosen when {others}: all are disabled")
+                where = f"options.{view['id']}.items"
+                with c.part():
+                    if where not in reported:
+                        reported.add(where)
+                        c.fail(where, f"no item can be chosen when {others}: all are disabled")
             if view["visible"] and view["kind"] == "checkbox":
                 for item in view["items"]:
                     if item["required"] and item["id"] not in view["value"]:
                         others = ", ".join(f"{k}={v}" for k, v in choices.items() if k != view["id"])
-                        c.fail(f"options.{view['id']}.items.{item['id']}",
-                               f"is both required and disabled when {others}")
+                        where = f"options.{view['id']}.items.{item['id']}"
+                        with c.part():
+                            if where not in reported:
+                                reported.add(where)
+                                c.fail(where, f"is both required and disabled when {others}")
 
 
 def _option(c, raw, index):
@@ -656,6 +777,8 @@ def _check_template(c, template, where, by_id, tables, what="value", names=None)
         opt = by_id.get(option)
         if opt is None and not fact and names is not None and option in names.values:
             continue  # a derived value
+        if opt is None and names is not None and option in names.broken:
+            continue  # its definition failed, and says so
         if opt is None or not ID.match(option) or "." in fact:
             c.fail(where, f"bad placeholder {{{ref}}}: no option '{option}' (use {{model}}, {{option}} or {{option.fact}})")
         if fact and (opt.kind != "radio" or fact not in opt.items[0].facts):

@@ -13,7 +13,7 @@ environment variable the release does not declare passes only if the spec lists 
 
 from .check import Checker, available, load
 from .errors import SpecError
-from .resolve import MAX_TEXT, resolve
+from .resolve import MAX_TEXT, resolve, resolve_state
 from .spec import FIELD_KINDS, reachable_states
 
 MAX_STATES = 20_000
@@ -68,8 +68,11 @@ def check_spec(spec, data):
     allowed = list(allowed) + list(unknown_env)
     checker = Checker([load(f"{engine}-{version}") for engine, version in releases.items()])
     notes, done, used = {}, set(), set()
+    fields = {o.id for o in spec.options if o.kind in FIELD_KINDS}
     for choices in states(spec):
-        view = resolve(spec, choices)
+        # The base states are the ones the every-state check and the page's view table
+        # resolve too; each field variant is resolved once, here only.
+        view = (resolve if fields & choices.keys() else resolve_state)(spec, choices)
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
         if view["command"] not in done:
             done.add(view["command"])

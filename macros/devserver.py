@@ -6,7 +6,7 @@ picked up and fixing the file brings nothing back. A strict-mode warning (e.g. a
 aborts the build with a long traceback. Here, during `mkdocs serve` only:
 
 - every build runs inside `guarded_build`, which turns any failure into ONE error line naming
-  the file and the field (or the link), keeps the last good pages, and lets the server go on
+  the file and the field (or the link); a broken spec, one line per problem, all of them, keeps the last good pages, and lets the server go on
   watching; the next good build clears it;
 - every HTML page the server sends carries that error in a banner at the top (the browser
   reloads on each build, so the banner appears and goes with the error).
@@ -52,8 +52,9 @@ def describe(exc: BaseException, logged: list[str], page: str | None) -> str:
         shown = [m for m in logged if "Macro Rendering Error" not in m and "strict mode" not in m]
         return re.sub(r"\s+", " ", "; ".join(dict.fromkeys(shown)) or text or type(cause).__name__)
     if type(cause).__name__ != "SpecError":
-        text = f"{type(cause).__name__}: {text}"
-    text = re.sub(r"\s+", " ", text)
+        text = re.sub(r"\s+", " ", f"{type(cause).__name__}: {text}")
+    else:  # a spec's problems, all of them, one line each (the banner keeps the lines)
+        text = "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if line.strip())
     return f"{page}: {text}" if page and page not in text else text
 
 

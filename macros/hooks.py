@@ -19,6 +19,7 @@ import gzip
 import io
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,7 @@ STDLIB_LIST = ROOT / "macros" / "stdlib.txt"
 JS_DIR = ROOT / "docs" / "assets" / "javascripts"
 PAGE_SCRIPT, WORKER_SCRIPT = "assets/javascripts/configurator.js", "assets/javascripts/engine-worker.mjs"
 GENERATED = ROOT / "build" / "servebook"
+COMPRESS_CACHE = ROOT / "build" / "cache" / "compressed"
 # Text files worth precompressing for servers that send .br/.gz (the runtime comes compressed).
 COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".txt", ".xml", ".svg", ".map")
 
@@ -108,17 +110,43 @@ def on_files(files, config):
 
 
 def on_post_build(config):
-    """.gz and .br next to each text file (the runtime's came prepared), for servers that send them."""
-    site = Path(config.site_dir)
+    """Only in `python3 dev.py build` (it sets SERVEBOOK_PRECOMPRESS=1): compressing every page
+    took ~16 s of each `mkdocs serve` rebuild and test build, and neither is deployed."""
+    if os.environ.get("SERVEBOOK_PRECOMPRESS") == "1":
+        precompress(Path(config.site_dir))
+
+
+def precompress(site: Path, cache: Path = COMPRESS_CACHE):
+    """.gz and .br next to each text file (the runtime's came prepared), for servers that send them.
+
+    Each compressed copy is kept in `cache` under its original's content hash, so a rebuild
+    compresses only the files that changed (pages differ build to build only where edited)."""
     todo = [p for p in site.rglob("*") if p.suffix in COMPRESSIBLE and p.stat().st_size >= 1024
             and not p.with_name(p.name + ".br").exists()]
-    for path in todo:
-        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), 9, mtime=0))
+    cache.mkdir(parents=True, exist_ok=True)
+    keys = {path: cache / sha256(path.read_bytes()).hexdigest() for path in todo}
+    missing = [(path, key) for path, key in keys.items()
+               if not (key.with_suffix(".gz").exists() and key.with_suffix(".br").exists())]
+    for path, key in missing:
+        _write_atomic(key.with_suffix(".gz"), gzip.compress(path.read_bytes(), 9, mtime=0))
     node = shutil.which("node")
-    if todo and node:  # Brotli: not in Python's standard library, but in Node's
-        script = ("const z=require('zlib'),fs=require('fs');for(const f of process.argv.slice(1))"
-                  "fs.writeFileSync(f+'.br',z.brotliCompressSync(fs.readFileSync(f)))")
-        subprocess.run([node, "-e", script, *map(str, todo)], check=True)
+    if missing and node:  # Brotli: not in Python's standard library, but in Node's
+        script = ("const z=require('zlib'),fs=require('fs'),a=process.argv.slice(1);"
+                  "for(let i=0;i<a.length;i+=2){const t=a[i+1]+'.'+process.pid+'.tmp';"
+                  "fs.writeFileSync(t,z.brotliCompressSync(fs.readFileSync(a[i])));fs.renameSync(t,a[i+1])}")
+        pairs = [str(x) for path, key in missing for x in (path, key.with_suffix(".br"))]
+        subprocess.run([node, "-e", script, *pairs], check=True)
+    for path, key in keys.items():
+        for suffix in (".gz", ".br"):
+            if key.with_suffix(suffix).exists():
+                shutil.copyfile(key.with_suffix(suffix), path.with_name(path.name + suffix))
+
+
+def _write_atomic(dest: Path, data: bytes):
+    """Builds may run side by side (tests): never leave a half-written cache entry."""
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(dest)
 
 
 def short_hash(data: bytes) -> str:

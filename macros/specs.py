@@ -1,5 +1,9 @@
 """Finding and reading spec files (YAML) at build time; the engine itself only sees dicts."""
 
+import copy
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import yaml
@@ -7,7 +11,10 @@ import yaml
 from configurator import SpecError, load_spec
 from configurator.speccheck import check_spec
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "configurator" / "specs"
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_DIR = ROOT / "configurator" / "specs"
+# libyaml reads the Kimi spec in ~20 ms, PyYAML in ~250 ms (same data: both are safe loaders).
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def spec_path(name: str) -> Path:
@@ -22,6 +29,10 @@ def read_spec_source(path: Path) -> dict:
     except OSError as exc:
         raise SpecError(shown, "", f"cannot read spec file ({exc.strerror})") from None
     try:
+        return yaml.load(text, Loader=FAST_LOADER)
+    except yaml.YAMLError:
+        pass  # read it again with PyYAML's own loader, whose messages the errors below quote
+    try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -31,18 +42,85 @@ def read_spec_source(path: Path) -> dict:
 
 
 def load_spec_file(path: Path):
-    """Read and validate one spec file; its `name` must match the file name."""
+    """Read and validate one spec file; its `name` must match the file name.
+
+    The slow part (every state checked, every command against its engine release) is done once
+    per spec text, engine code and engine data: its result, the notes, is kept on disk in
+    build/cache/specs/ and in this process, so serve rebuilds and test modules share it."""
+    shown = _shown(path)
     data = read_spec_source(path)
-    spec = load_spec(data, source=_shown(path))
+    key = cache_key(path)
+    if key in _loaded:
+        spec, data = _loaded[key]
+        return spec, copy.deepcopy(data)
+    cached = _read_cache(path, key)
+    if cached is not None:  # this exact spec passed every check with this exact engine
+        data = {**data, "notes": cached["notes"]} if "notes" in cached else data
+        spec = load_spec(data, source=shown, check_states=False)
+    else:
+        spec = load_spec(data, source=shown)
+        _check_name(spec, path)
+        # Every command it can produce, against the engine release it names; the deprecation
+        # notes this adds come from the engine data and ship with the spec to the browser.
+        notes = check_spec(spec, data)
+        if notes:
+            data = {**data, "notes": list(data.get("notes", [])) + notes}
+            spec = load_spec(data, source=shown, check_states=False)  # states checked above
+        _write_cache(path, key, {"notes": data["notes"]} if notes else {})
+    _check_name(spec, path)
+    if len(_loaded) >= 16:
+        _loaded.clear()
+    _loaded[key] = (spec, data)
+    return spec, copy.deepcopy(data)
+
+
+def _check_name(spec, path):
     if spec.name != path.stem:
         raise SpecError(_shown(path), "name", f"'{spec.name}' must match the file name '{path.stem}'")
-    # Every command it can produce, against the engine release it names; the deprecation
-    # notes this adds come from the engine data and ship with the spec to the browser.
-    notes = check_spec(spec, data)
-    if notes:
-        data = {**data, "notes": list(data.get("notes", [])) + notes}
-        spec = load_spec(data, source=_shown(path))
-    return spec, data
+
+
+# --- the cache of checked specs ------------------------------------------------------------------
+
+CACHE_DIR = ROOT / "build" / "cache" / "specs"
+ENGINE_DIR = ROOT / "configurator"
+_loaded: dict = {}  # cache key → (spec, data), for this process
+_engine: dict = {}  # the engine's files (name, mtime, size) → hash of their contents
+
+
+def engine_fingerprint() -> str:
+    """A hash of everything that decides whether a spec passes: the engine's code and data, and
+    this module. Rehashed only when a file's time or size changes (serve calls it on every build)."""
+    files = sorted([*ENGINE_DIR.rglob("*.py"), *ENGINE_DIR.rglob("*.json"), Path(__file__).resolve()])
+    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if stats not in _engine:
+        digest = hashlib.sha256()
+        for p in files:
+            digest.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+        _engine.clear()
+        _engine[stats] = digest.hexdigest()
+    return _engine[stats]
+
+
+def cache_key(path: Path) -> str:
+    text = path.read_bytes()
+    return hashlib.sha256(f"{_shown(path)}\0{engine_fingerprint()}\0".encode() + text).hexdigest()
+
+
+def _read_cache(path: Path, key: str, kind: str = "checked"):
+    try:
+        return json.loads((CACHE_DIR / f"{path.stem}.{kind}.{key[:32]}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(path: Path, key: str, result, kind: str = "checked"):
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    dest = CACHE_DIR / f"{path.stem}.{kind}.{key[:32]}.json"
+    for stale in CACHE_DIR.glob(f"{path.stem}.{kind}.*.json"):  # one entry per spec and kind
+        stale.unlink(missing_ok=True)
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")  # builds and tests run side by side
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    tmp.replace(dest)
 
 
 def _shown(path: Path) -> str:
@@ -50,3 +128,17 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(SPEC_DIR.parent.parent))
     except ValueError:
         return str(path)
+
+
+def cached(path: Path, kind: str, compute, *depends: Path):
+    """compute() for the spec at `path`, kept on disk next to its check: another per-spec result
+    (e.g. the page's view table) that depends on the same things plus the files `depends`."""
+    digest = hashlib.sha256(cache_key(path).encode())
+    for dep in depends:
+        digest.update(dep.read_bytes())
+    key = digest.hexdigest()
+    found = _read_cache(path, key, kind)
+    if found is None:
+        found = {"value": compute()}
+        _write_cache(path, key, found, kind)
+    return found["value"]

@@ -10,8 +10,9 @@ import jinja2
 import markupsafe
 
 import configurator
+from configurator.resolve import resolve_state
 
-from .specs import load_spec_file, spec_path
+from .specs import cached, load_spec_file, spec_path
 
 # Above these bounds the page ships only the views of the choices nearest the default (fewest
 # explicit choices first); a click beyond them waits for Python instead of every page load
@@ -45,9 +46,12 @@ _templates.filters["keep_lines"] = keep_lines
 
 
 def render_configurator(name: str) -> str:
-    spec, source = load_spec_file(spec_path(name))
+    path = spec_path(name)
+    spec, source = load_spec_file(path)
     view = configurator.resolve(spec)
-    data = {"spec": source, "static": static_views(spec)}
+    # Every state resolved (~1 s for Kimi): kept in build/cache/ with the spec's check.
+    static = cached(path, "static", lambda: static_views(spec), Path(__file__))
+    data = {"spec": source, "static": static}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
         outputs={o["id"]: o for o in view["outputs"]},
@@ -87,7 +91,7 @@ def static_views(spec):
         if len(keys) >= MAX_STATIC_STATES:
             break
         known = len(texts)
-        compact = _compact(configurator.resolve(spec, choices), text_id)
+        compact = _compact(resolve_state(spec, choices), text_id)
         encoded = json.dumps(compact, sort_keys=True)
         key = "|".join(key_part(choices.get(o.id)) for o in radios)
         cost = len(key) + 8 + sum(len(json.dumps(t)) + 1 for t in texts[known:])

@@ -264,7 +264,7 @@ def main():
         httpd, base = serve(site, tally)
         if not args.site:
             print("building the site (mkdocs build --strict) ...", flush=True)
-            build_site(site, base)
+            build_site(site, base, precompress=True)
         ref_dir = Path(tmp) / "ref"
         ref_dir.mkdir()
         (ref_dir / "index.html").write_text(reference_page(), encoding="utf-8")

@@ -21,8 +21,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
 
-def build_site(dest: Path, site_url: str) -> Path:
-    env = {**os.environ, "SERVEBOOK_SITE_URL": site_url}
+def build_site(dest: Path, site_url: str, precompress: bool = False) -> Path:
+    """`mkdocs build --strict` into dest; .br/.gz copies only with `precompress` (as `dev.py build`)."""
+    env = {**os.environ, "SERVEBOOK_SITE_URL": site_url, "SERVEBOOK_PRECOMPRESS": "1" if precompress else "0"}
     done = subprocess.run([str(MKDOCS), "build", "--strict", "-d", str(dest)], cwd=ROOT,
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:

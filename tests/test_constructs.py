@@ -250,7 +250,10 @@ def with_table(**changes):
     (with_table(rows=[["0.8b", "h100", 1, "x"], [["31b", "0.8b"], "h100", 2, "y"]]), "tables.fit.rows[1]",
      "a second row for size=0.8b, hw=h100"),
     (with_table(rows="none"), "tables.fit.rows", "non-empty list of rows"),
-    (with_table(id="hw"), "tables.hw.id", "already used"),
+    # (the command reads {size}, not {fit.mem}: with the table renamed that would be a second problem,
+    # reported too, and before this one, as the command comes first in the spec)
+    (spec_dict(options=[SIZE, HW], args=[arg("--size", "{size}")], tables=[{**FIT, "id": "hw"}]),
+     "tables.hw.id", "already used"),
     (with_table(colour="red"), "tables.fit.colour", "unknown field"),
     ({**with_table(), "tables": {"fit": FIT}}, "tables", "expected a list"),
     (spec_dict(options=[SIZE, HW], args=[arg("--mem", "{fit.memory}")], tables=[FIT]),

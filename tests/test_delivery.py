@@ -3,7 +3,9 @@ content-hashed names that point at each other, and precompressed copies."""
 
 import gzip
 import re
+import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
@@ -50,17 +52,57 @@ def test_hashed_names_point_at_each_other(built_site):
     assert not (built_site / "assets/pyodide/pyodide.asm.wasm").exists()
 
 
-def test_precompressed_copies_match_their_originals(built_site):
-    runtime = next((built_site / "assets/pyodide").iterdir())
+@pytest.fixture(scope="module")
+def compressed_site(built_site, tmp_path_factory):
+    """The built site after the step only `python3 dev.py build` runs (test builds skip it)."""
+    site = tmp_path_factory.mktemp("compressed") / "site"
+    shutil.copytree(built_site, site)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERVEBOOK_PRECOMPRESS", "1")
+        hooks.on_post_build(SimpleNamespace(site_dir=str(site)))
+    return site
+
+
+def test_precompressed_copies_match_their_originals(compressed_site):
+    runtime = next((compressed_site / "assets/pyodide").iterdir())
     samples = [runtime / "pyodide.asm.wasm", runtime / "python_stdlib.pyc.zip",
-               built_site / "models/kimi-k2.7-code/deploy/index.html",
-               next((built_site / "assets/javascripts").glob("configurator.*.js"))]
+               compressed_site / "models/kimi-k2.7-code/deploy/index.html",
+               next((compressed_site / "assets/javascripts").glob("configurator.*.js"))]
     for path in samples:
         gz, br = path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")
         assert gzip.decompress(gz.read_bytes()) == path.read_bytes(), gz
         assert 0 < br.stat().st_size <= gz.stat().st_size, br
     wasm = runtime / "pyodide.asm.wasm.br"
     assert wasm.stat().st_size < 0.35 * (runtime / "pyodide.asm.wasm").stat().st_size
+
+
+def test_only_the_deployable_build_precompresses(built_site, monkeypatch, tmp_path):
+    page = built_site / "models/kimi-k2.7-code/deploy/index.html"
+    assert not page.with_name("index.html.gz").exists()  # serve and test builds skip compressing
+    (tmp_path / "a.html").write_text("x" * 2000)
+    monkeypatch.delenv("SERVEBOOK_PRECOMPRESS", raising=False)
+    hooks.on_post_build(SimpleNamespace(site_dir=str(tmp_path)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
+    assert "SERVEBOOK_PRECOMPRESS" in (ROOT / "dev.py").read_text()
+
+
+def test_a_rebuild_compresses_only_changed_files(tmp_path, monkeypatch):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    for name in ("a.html", "b.css", "c.js"):
+        (site / name).write_text(name * 1000)
+    hooks.precompress(site, cache)
+    compressed = []
+    real = gzip.compress
+    monkeypatch.setattr(hooks.gzip, "compress", lambda data, *a, **k: compressed.append(data) or real(data, *a, **k))
+    for p in list(site.glob("*.gz")) + list(site.glob("*.br")):
+        p.unlink()  # a fresh build's output: originals only
+    (site / "b.css").write_text("changed" * 1000)
+    hooks.precompress(site, cache)
+    assert compressed == [("changed" * 1000).encode()]
+    for name in ("a.html", "b.css", "c.js"):
+        assert gzip.decompress((site / f"{name}.gz").read_bytes()) == (site / name).read_bytes()
+        assert (site / f"{name}.br").stat().st_size > 0
 
 
 def test_the_shipped_engine_is_precompiled_bytecode_for_every_module(built_site):

@@ -3,6 +3,7 @@ the snippets beside the command and the memory estimate, all from the Kimi spec.
 
 import ast
 import collections
+import re
 import json
 import os
 import shlex
@@ -176,7 +177,14 @@ def test_invalid_values_are_reported_and_change_nothing(field, value):
     for engine in ("sglang", "vllm"):
         view = resolve(SPEC, {"engine": engine, field: value})
         assert view["command"] == resolve(SPEC, {"engine": engine})["command"]
-        assert view["outputs"] == resolve(SPEC, {"engine": engine})["outputs"]
+        published = resolve(SPEC, {"engine": engine})["outputs"]
+        if field in ("frac", "ctx"):  # the memory tab names the entry it could not use (issue 20)
+            memory_tab = next(o for o in view["outputs"] if o["id"] == "memory")["text"]
+            published_tab = next(o for o in published if o["id"] == "memory")["text"]
+            assert memory_tab.startswith("Not applied: ") and memory_tab.endswith(published_tab)
+            view["outputs"] = [o for o in view["outputs"] if o["id"] != "memory"]
+            published = [o for o in published if o["id"] != "memory"]
+        assert view["outputs"] == published
         field_view = next(o for o in view["options"] if o["id"] == field)
         assert field_view["error"] and field_view["value"] == value  # kept for the reader to fix
 
@@ -251,44 +259,115 @@ def test_hostile_values_stay_literal_in_a_real_shell(tmp_path):
 
 def memory(choices):
     view = resolve(SPEC, choices)
-    lines = outputs(view)["memory"].splitlines()
-    tokens = next((l.rsplit("= ", 1)[1] for l in lines if l.startswith("Tokens that fit")), None)
-    verdict = next((l for l in lines if l.startswith("Context length")), "")
+    text = outputs(view)["memory"]
+    row = lambda what: next((l.split(None, 1)[1] if False else l for l in text.splitlines()
+                             if l.strip().startswith(what)), "")
+    tokens = row("Tokens in the pool")[34:].split()[0] if row("Tokens in the pool") else None
+    verdict = next((l for l in text.splitlines() if l.startswith("Context length")), "")
     warned = any("does not fit" in n["text"] for n in view["notes"])
-    return tokens, verdict, warned, lines
+    return tokens, verdict, warned, text
 
 
-# Worked by hand (GB = 10^9 bytes; KV per token = 61 × (512 + 64) × bytes per element):
-#  MI300X, 0.8:  192 × 0.8 = 153.6; 595 / 4 = 148.75; 4.85 GB / 35,136 B = 138,035 < 262,144
-#  B200 vLLM:    179 × 0.9 = 161.1; 595 / 8 = 74.375; 86.725 GB / 70,272 B = 1,234,133
-#  H200, 0.9:    141 × 0.9 = 126.9; − 74.375 = 52.525 GB / 70,272 B = 747,452
-#  MI355X, 0.8:  288 × 0.8 = 230.4; − 148.75 = 81.65 GB / 35,136 B = 2,323,827
-#  MI300X, 0.75: 144 − 148.75 < 0: nothing left, 0 tokens
-@pytest.mark.parametrize("choices,tokens,fits", [
-    ({"hardware": "mi300x"}, "138,035", False),
-    ({"hardware": "mi300x", "ctx": "131072"}, "138,035", True),
-    ({"engine": "vllm"}, "1,234,133", True),
-    ({"frac": "0.9"}, "747,452", True),
-    ({"hardware": "mi355x"}, "2,323,827", True),
-    ({"hardware": "mi300x", "frac": "0.75"}, "0", False),
-])
-def test_memory_estimate_matches_hand_computed_cases(choices, tokens, fits):
-    got, verdict, warned, lines = memory(choices)
-    assert got == tokens
-    assert ("fits: yes" in verdict) == fits and ("fits: NO" in verdict) == (not fits)
-    assert warned == (not fits)
-    assert lines[0].startswith("Estimate, not a measurement")
+def notes(choices):
+    return " ".join(n["text"] for n in resolve(SPEC, choices)["notes"])
 
 
-def test_memory_estimate_waits_for_a_fraction_when_sglang_picks_its_own():
-    tokens, verdict, warned, lines = memory({})
-    assert tokens is None and verdict == "" and not warned
-    assert any("picks the memory fraction itself" in l for l in lines)
+GIB = 2 ** 30
+# Worked by hand (GiB = 2^30 bytes, as the engines log it):
+W = 595e9 / GIB                                  # 554.14 GiB checkpoint
+REP = 61 * 7168 * 2112 * 2 / GIB                 # fused q_a + kv_a projections, on every GPU
+SPLIT = 61 * (1536 * 12288 + 512 * 16384 + 8192 * 7168) * 2 / GIB  # q_b, kv_b, o_proj
+LOAD = 1.5                                       # the engines' load overhead (estimate)
+VLM = 0.95 * (1 - 0.1 * (27 * 1152 ** 2 / (24 * 1024 ** 2) - 1))  # adjust_mem_fraction_for_vlm
+
+
+def weights(tp, dp=1):
+    return (W - REP - SPLIT) / tp + REP + SPLIT / (tp / dp) + LOAD
+
+
+def tokens(pool_gib, cell):
+    return f"{max(0, int(pool_gib * GIB // cell)):,}"
+
+
+def test_units_mi300x_short_context_fits_in_gib():
+    # 8,192 tokens: no aiter scaling, so the published 0.8 applies to 191.69 − 2.5 GiB.
+    pool = 0.8 * (191.69 - 2.5) - weights(4) - 0.1          # ≈ 9.9 GiB, not 4.85 "GB"
+    got, verdict, warned, text = memory({"hardware": "mi300x", "ctx": "8192"})
+    assert got == tokens(pool, 61 * 576 * 1)
+    assert "fits:" in verdict and not warned
+    assert "191.69" in text and "35,136 bytes" in text
+
+
+def test_published_mi300x_names_sglangs_aiter_scaling_instead_of_a_unit_error():
+    # Full context on AMD: attention_hook.py scales 0.8 to 0.68; 0.68 × 189.19 < the weights.
+    got, verdict, warned, text = memory({"hardware": "mi300x"})
+    assert "0.680" in text and "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in text
+    assert "does NOT start" in verdict and "4.85" not in text and not warned
+    assert "SGLANG_AITER_HONOR_EXPLICIT_MEM_FRACTION=1" in notes({"hardware": "mi300x"})
+    assert "stops at start-up" in notes({"hardware": "h200", "frac": "0.5"})  # 0.5 × 137.9 < 72.3
+    pool = 0.8 * (191.69 - 2.5) - weights(4) - 0.1          # ≈ 9.9 GiB with the scaling off
+    assert f"{pool:.1f} GiB left, {tokens(pool, 61 * 576)} tokens" in text
+
+
+def test_sglang_picks_its_own_fraction_on_h200_as_0_5_23_computes_it():
+    # MiB 143,771 < 160 GiB: chunk 8192, graphs 512; reserved 512 + 12288 + 1024 + 1024 + 1536
+    frac = round((143769.6 - 16384) / 143769.6, 3) * VLM   # 140.4 GiB in MiB; 0.886 × 0.9097 = 0.806
+    pool = frac * (140.4 - 2.5) - weights(8) - 0.1
+    got, verdict, _, text = memory({})
+    assert f"{frac:.3f}" == "0.806" and "0.806" in text and "SGLang's own" in text
+    assert got == tokens(pool, 61 * 576 * 2)
+
+
+def test_dp_attention_replicates_attention_and_splits_requests_per_rank():
+    # + 512·8·3 + 512·8·1.5 of DP padding; attention weights whole on each GPU.
+    frac = round((143769.6 - 34816) / 143769.6, 3) * VLM
+    pool = frac * (140.4 - 2.5) - weights(8, dp=8) - 0.1
+    per_rank = int(pool * GIB // (61 * 576 * 2))
+    got, verdict, _, text = memory({"dpattention": "enabled", "ctx": "65536"})
+    assert got == f"{per_rank:,}"
+    assert f"{8 * (per_rank // 65536):,} requests" in verdict
+    assert weights(8, dp=8) - weights(8) > 8                # ≈ 8.5 GiB more per GPU
+    assert "one request must fit one rank" in text
+
+
+def test_fp8_kv_holds_twice_the_tokens_of_bf16():
+    fp8 = memory({"hardware": "mi355x", "ctx": "8192"})[3]
+    bf16 = memory({"hardware": "h200", "frac": "0.9"})[3]
+    assert "35,136 bytes" in fp8 and "(FP8)" in fp8 and "70,272 bytes" in bf16 and "(BF16)" in bf16
+
+
+def test_vllm_applies_its_fraction_to_the_whole_card():
+    pool = 0.92 * 179.06 - weights(8) - 7.3                # vLLM 0.33.0's default; whole card; overhead fitted
+    got, verdict, _, text = memory({"engine": "vllm"})
+    assert got == tokens(pool, 61 * 576 * 2)
+    assert "GPU KV cache size" in text and "of the whole card" in text
+    pool = 0.5 * 179.06 - weights(8) - 7.3
+    assert memory({"engine": "vllm", "frac": "0.5"})[0] == tokens(pool, 61 * 576 * 2)
+
+
+def test_marginal_when_within_the_error():
+    _, verdict, warned, _ = memory({"dpattention": "enabled"})
+    assert verdict.split(": ")[1].startswith("marginal") and not warned
+
+
+@pytest.mark.parametrize("fields", [{"frac": "0"}, {"frac": "1.5"}, {"frac": "abc"}, {"ctx": "0"},
+                                    {"ctx": "lots"}, {"frac": "0.9", "ctx": "-5"}])
+def test_bad_input_gets_a_message_in_the_tab_never_nan(fields):
+    for hardware in ("h200", "mi300x"):
+        text = memory({"hardware": hardware, **fields})[3]
+        assert text.startswith("Not applied:") and not re.search(r"\b(nan|inf)\b", text, re.I)
+
+
+def test_every_published_state_gets_an_estimate():
+    for state in STATES:
+        _, verdict, _, text = memory(state)
+        assert verdict.startswith("Context length") and ": " in verdict, state
 
 
 def test_memory_estimate_names_its_facts_and_sources():
-    text = "\n".join(memory({"hardware": "mi300x"})[3])
-    for fact in ("595 GB", "61 layers", "kv_lora_rank", "qk_rope_head_dim", "MI300X 192 GB", "https://"):
+    text = memory({"hardware": "mi300x"})[3]
+    for fact in ("595 GB", "61 layers", "(512 + 64)", "config.json", "143,771 MiB",
+                 "memory_hook.py", "vram_minimum_gb 714", "≥140GB", "https://"):
         assert fact in text
 
 

@@ -113,3 +113,30 @@ def test_serve_reports_each_mistake_once_shows_it_on_the_page_and_recovers(proje
     finally:
         page.close()
         server.close()
+
+
+def test_the_banner_lists_every_problem_of_a_spec_one_line_each(monkeypatch):
+    from configurator import SpecError
+    from macros import devserver
+
+    error = SpecError("configurator/specs/x.yaml", "model", "bad  model", more=(
+        ("options.gpu.title", "expected a non-empty string"), ("notes[0].level", "expected one of info")))
+    try:
+        raise error
+    except SpecError:
+        try:
+            exit(1)  # what mkdocs-macros does with a macro's exception
+        except SystemExit as exc:
+            text = devserver.describe(exc, [], "docs/models/x/deploy.md")
+    assert text.splitlines() == [
+        "docs/models/x/deploy.md: configurator/specs/x.yaml: model: bad model",
+        "configurator/specs/x.yaml: options.gpu.title: expected a non-empty string",
+        "configurator/specs/x.yaml: notes[0].level: expected one of info",
+    ]
+    monkeypatch.setitem(devserver.current, "error", text)
+    monkeypatch.setattr(devserver, "_real_inject", lambda server, content, epoch: content)
+    page = devserver._inject(None, b"<html><body><p>page</p></body></html>", 0).decode()
+    banner = page[page.index('id="sb-build-error"'):]
+    assert "white-space:pre-wrap" in banner
+    for line in text.splitlines():
+        assert line in banner

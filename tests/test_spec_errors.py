@@ -373,3 +373,35 @@ def test_the_every_state_check_runs_at_build_and_is_skipped_only_for_the_page_sp
     assert view["state"]["hardware"] == "h100"
     with pytest.raises(SpecError, match="options.len.type"):
         load_spec(broken(put("options.len.type", "int")), source=SOURCE, check_states=False)
+
+
+def test_five_mistakes_are_reported_at_once_in_file_order(tmp_path):
+    """An author fixes every problem in one go: each with file and field, in the file's order."""
+    data = copy.deepcopy(BASE)
+    data["model"] = "org/model; reboot"                                  # 1. model
+    data["options"][1]["items"][1]["reason"] = ""                       # 2. an item of `quant`
+    data["options"][3]["min"] = "one"                                   # 3. the `len` field
+    data["command"]["args"][2]["flag"] = "quantization"                 # 4. a rule
+    data["notes"][1]["level"] = "danger"                                # 5. a note
+    path = write(tmp_path, "errtest", yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(SpecError) as err:
+        load_spec_file(path)
+    shown = str(path)
+    assert [(w, p.split(":")[0]) for w, p in err.value.problems] == [
+        ("model", "'org/model; reboot' is not a plain model path"),
+        ("options.quant.items.fp4.reason", "expected a non-empty string"),
+        ("options.len.min", "only integer fields have integer bounds"),
+        ("command.args[2].flag", "bad flag 'quantization'"),
+        ("notes[1].level", "expected one of info, tip, warning"),
+    ]
+    lines = str(err.value).splitlines()
+    assert len(lines) == 5 and all(line.startswith(f"{shown}: ") for line in lines)
+    assert lines[3] == f"{shown}: command.args[2].flag: bad flag 'quantization': expected something like --tp-size"
+
+
+def test_a_broken_option_is_reported_once_not_again_where_it_is_used():
+    data = copy.deepcopy(BASE)
+    data["options"][0]["items"] = "h100"  # `hardware` is broken; its facts are read by rules, a note and `spec`
+    with pytest.raises(SpecError) as err:
+        load_spec(data, source=SOURCE)
+    assert err.value.problems == [("options.hardware.items", "expected a non-empty list of items")]

@@ -1,7 +1,7 @@
 // Self-hosted mermaid, loaded only when a page actually has a diagram.
 // Material renders ```mermaid blocks with the global `mermaid` if one exists (else it
 // would fetch a CDN copy). This stand-in is that global: Material calls initialize()
-// once and render() per diagram; the first render() loads the real bundle (5.5 MB), which
+// once and render() per diagram; the first render() loads the real bundle (3.6 MB), which
 // then replaces the stand-in. Pages without diagrams never pay for it.
 (() => {
   const src = new URL("../vendor/mermaid.min.js", document.currentScript.src).href;

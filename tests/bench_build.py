@@ -1,0 +1,142 @@
+"""Benchmark (not a test): the author's loop. Prints the median of several runs of
+- a cold `dev.py build` (a fresh process, build/cache/ emptied, precompression on),
+- the same build again with build/cache/ as the last one left it (a deploy after an edit),
+- a `mkdocs serve` rebuild after a Markdown edit, and after a spec edit
+  (from saving the file to the server's "Reloading browsers").
+
+    .venv/bin/python tests/bench_build.py [--runs 3] [--root DIR]
+
+Each figure is wall time, then CPU time (user + system, the build's child processes included):
+on a shared machine the CPU seconds compare runs better than the wall seconds do.
+
+--root measures another checkout (e.g. an older commit's clone) with this virtualenv's
+MkDocs; its configurator/ and macros/ come first on PYTHONPATH. Edits are undone afterwards.
+"""
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from statistics import median
+
+HERE = Path(__file__).resolve().parent.parent
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+PAGE = "docs/models/kimi-k2.7-code/index.md"
+SPEC = "configurator/specs/kimi-k2.7-code.yaml"
+TARGETS = {"cold build": 15, "build, cache kept": 15, "rebuild after a Markdown edit": 2,
+           "rebuild after a spec edit": 5}
+
+
+def env_for(root: Path, **extra) -> dict:
+    return {**os.environ, "PYTHONPATH": str(root), **extra}
+
+
+def cold_build(root: Path, keep_cache=False) -> float:
+    if not keep_cache:
+        shutil.rmtree(root / "build" / "cache", ignore_errors=True)
+    with tempfile.TemporaryDirectory() as out:
+        start, cpu = time.monotonic(), children_cpu()
+        subprocess.run([str(MKDOCS), "build", "--strict", "-q", "-d", out], cwd=root, check=True,
+                       env=env_for(root, SERVEBOOK_PRECOMPRESS="1"))
+        return time.monotonic() - start, children_cpu() - cpu
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a running process and its finished children (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """`mkdocs serve` in the background; wait() returns when the next rebuild has finished."""
+
+    def __init__(self, root: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "-a", f"127.0.0.1:{port}"], cwd=root,
+                                     env=env_for(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines, self.seen = [], threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for(r"Serving on", 600)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.seen:
+                self.lines.append(line)
+                self.seen.notify_all()
+
+    def wait_for(self, pattern, timeout, after=0):
+        deadline = time.monotonic() + timeout
+        with self.seen:
+            while not any(re.search(pattern, line) for line in self.lines[after:]):
+                if not self.seen.wait(deadline - time.monotonic()) and time.monotonic() > deadline:
+                    raise TimeoutError(f"no {pattern!r} in:\n{''.join(self.lines)}")
+        if any("ERROR" in line for line in self.lines[after:]):
+            raise RuntimeError("".join(self.lines[after:]))
+
+    def time_edit(self, path: Path, text: str) -> float:
+        time.sleep(1.0)  # the watcher's previous event has settled
+        after = len(self.lines)
+        start, cpu = time.monotonic(), process_cpu(self.proc.pid)
+        path.write_text(text, encoding="utf-8")
+        self.wait_for(r"Reloading browsers", 600, after)
+        return time.monotonic() - start, process_cpu(self.proc.pid) - cpu
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def serve_rebuilds(root: Path, runs: int) -> dict:
+    page, spec = root / PAGE, root / SPEC
+    originals = {page: page.read_text(encoding="utf-8"), spec: spec.read_text(encoding="utf-8")}
+    server = Server(root)
+    try:
+        times = {"rebuild after a Markdown edit": [], "rebuild after a spec edit": []}
+        for i in range(runs):
+            times["rebuild after a Markdown edit"].append(
+                server.time_edit(page, originals[page] + f"\nBenchmark edit {i}.\n"))
+            times["rebuild after a spec edit"].append(
+                server.time_edit(spec, originals[spec] + f"\n# benchmark edit {i}\n"))
+        return times
+    finally:
+        for path, text in originals.items():
+            path.write_text(text, encoding="utf-8")
+        server.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--root", type=Path, default=HERE)
+    ap.add_argument("--only", choices=["serve", "build"], help="measure only serve rebuilds or only builds")
+    args = ap.parse_args()
+    root = args.root.resolve()
+    results = serve_rebuilds(root, args.runs) if args.only != "build" else {}
+    if args.only != "serve":
+        results["cold build"] = [cold_build(root) for _ in range(args.runs)]
+        results["build, cache kept"] = [cold_build(root, keep_cache=True) for _ in range(args.runs)]
+    print(f"author's loop at {root} (median of {args.runs}; {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.1f}):")
+    for name in [n for n in TARGETS if n in results]:
+        wall, cpu = median(w for w, _ in results[name]), median(c for _, c in results[name])
+        print(f"  {name:32} {wall:6.2f} s wall, {cpu:6.2f} s CPU  (target ≤ {TARGETS[name]} s; runs: "
+              f"{', '.join(f'{w:.1f}/{c:.1f}' for w, c in results[name])})")
+
+
+if __name__ == "__main__":
+    main()
