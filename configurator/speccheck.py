@@ -44,7 +44,7 @@ def states(spec):
         # The fields vary together (their n-th values at once, the last repeated): every rule
         # with a field's placeholder shows up, and a rule for an empty field is in the base.
         # One field at a time would cost a resolve per field and value in every state.
-        for n in range(1, rounds):
+        for n in range(rounds):
             yield {**base, **{field: values[min(n, len(values) - 1)] for field, values in fields}}
 
 
