@@ -2,7 +2,7 @@
 
 A spec opts in with `release: "0.5.23"` (its `engine` names the data file,
 configurator/engine_data/<engine>-<release>.json). Every reachable radio state is resolved
-with the free-form fields empty, at their bounds and with hostile values; each command is
+with each free-form field (shown in that state) empty, at its bounds and with a hostile value; each command is
 checked like a pasted one. An unknown flag, a bad value or an undeclared engine variable is
 a SpecError naming the spec, the state and the flag. A deprecated flag or value passes only
 if the spec lists it in `source_deprecations` (the source publishes it); the page then gets a
@@ -37,15 +37,15 @@ def states(spec):
     if combos is None:
         raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
                         "too many to check every command")
-    fields = [(o.id, field_values(o)) for o in spec.options if o.kind in FIELD_KINDS]
-    rounds = max((len(values) for _, values in fields), default=1)
+    fields = [o for o in spec.options if o.kind in FIELD_KINDS]
     for base in combos:
         yield base
-        # The fields vary together (their n-th values at once, the last repeated): every rule
-        # with a field's placeholder shows up, and a rule for an empty field is in the base.
-        # One field at a time would cost a resolve per field and value in every state.
-        for n in range(rounds):
-            yield {**base, **{field: values[min(n, len(values) - 1)] for field, values in fields}}
+        # A field hidden in this state changes nothing (its own `when` reads only choices).
+        visible = {v["id"] for v in resolve_state(spec, base)["options"] if v["visible"]}
+        for opt in fields:
+            if opt.id in visible:
+                for value in field_values(opt):
+                    yield {**base, opt.id: value}
 
 
 def check_spec(spec, data):

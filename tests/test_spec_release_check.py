@@ -28,10 +28,13 @@ def with_arg(rule, at=None, **top):
 
 def test_kimi_passes_and_its_deprecation_notes_come_from_the_engine_data():
     notes = build(copy.deepcopy(KIMI))
-    assert [n["when"] for n in notes] == [{"engine": "sglang", "dpattention": "enabled"},
-                                         {"engine": "sglang", "hardware": ["b300", "gb300"]},
-                                         {"engine": "vllm", "hardware.vllm": "lambda"}]  # the recipe has no --model
-    dp, backend, model = (n["text"] for n in notes)
+    whens = [n["when"] for n in notes]
+    assert whens[:2] == [{"engine": "sglang", "dpattention": "enabled"},
+                         {"engine": "sglang", "hardware": ["b300", "gb300"]}]
+    assert whens[-1] == {"engine": "vllm", "hardware.vllm": "lambda"}  # the vLLM recipe has no --model
+    # The SGLang docs' MXFP4 block sets two variables sglang 0.5.23 does not declare (sglang-upstream).
+    assert whens[2:-1] == [{"engine": "sglang", "quantization": "mxfp4"}] * 2
+    dp, backend, model = (notes[i]["text"] for i in (0, 1, -1))
     assert model.startswith("`--model` is deprecated in vllm 0.33.0")  # the Lambda guide's docker command
     assert dp.startswith("`--enable-dp-attention` is deprecated in sglang 0.5.23")
     assert "`--attn-dp-size <dp-size>`" in dp and "2026-12-31" in dp
