@@ -14,6 +14,11 @@
         title: vllm serve
         lang: shell
         command: {program: vllm serve, args: [...]}   # same shape as the spec's command
+      - id: workers                # one command per worker node, separated by a blank line:
+        title: Worker nodes        # rendered for rank = 1, 2, … up to (not including) the
+        lang: shell                # value `nodes`, the values after `rank` derived again each time
+        repeat: {value: rank, from: 1, below: nodes}
+        command: {program: vllm serve, args: [{flag: --node-rank, value: "{rank}"}]}
 
 Every placeholder in a line names how its value is escaped for where it stands, so no
 value a reader types can break out of its context:
@@ -66,7 +71,10 @@ class Output:
     command: Any  # (program, rules) or None
     where: str
     fields: tuple = ()  # field option ids whose invalid entries the output names
+    repeat: Any = None  # (value id, first, value id of the bound) or None
     source: str | None = None  # the id of the source it reproduces
+
+MAX_REPEAT = 64  # renderings of one repeated output, whatever its bound says
 
 
 def escape(value: str, how: str) -> str:
@@ -87,7 +95,7 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
     out, seen = [], set()
     for i, raw in enumerate(raw_outputs):
         where = c.place("outputs", i, raw)
-        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "fields", "source"))
+        c.keys(raw, where, ("id", "title", "lang"), ("when", "lines", "command", "fields", "repeat", "source"))
         output_id = c.ident(raw["id"], f"{where}.id")
         if output_id in seen or output_id == "command":
             c.fail(f"{where}.id", "duplicate output id" if output_id in seen else "'command' is reserved")
@@ -110,10 +118,33 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
         fields = raw.get("fields", [])
         if not isinstance(fields, list) or (fields and lang != "text") or not all(is_field(f) for f in fields):
             c.fail(f"{where}.fields", "expected a list of text or integer field ids, in a lang: text output")
+        repeat = _repeat(c, raw["repeat"], f"{where}.repeat", check_template_refs) if "repeat" in raw else None
         source = check_source(raw.get("source"), f"{where}.source") if check_source else None
         out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where,
-                          tuple(fields), source))
+                          fields=tuple(fields), repeat=repeat, source=source))
     return tuple(out)
+
+
+def _repeat(c, raw, where, check_ref):
+    if not isinstance(raw, dict):
+        c.fail(where, "expected {value: <value id>, from: <integer>, below: <value or option id>}")
+    c.keys(raw, where, ("value", "from", "below"), ())
+    for key in ("value", "below"):
+        if not isinstance(raw[key], str):
+            c.fail(f"{where}.{key}", "expected the id of a value or option")
+        check_ref(raw[key], f"{where}.{key}")
+    if type(raw["from"]) is not int or not 0 <= raw["from"] <= MAX_REPEAT:
+        c.fail(f"{where}.from", f"expected a whole number from 0 to {MAX_REPEAT}")
+    return (raw["value"], raw["from"], raw["below"])
+
+
+def repeat_range(repeat, bound):
+    """The integers a repeated output is rendered for; empty when the bound has no number."""
+    try:
+        below = int(bound)
+    except (TypeError, ValueError):
+        return range(0)
+    return range(repeat[1], min(below, repeat[1] + MAX_REPEAT))
 
 
 def _list(c, raw, where):
@@ -148,24 +179,34 @@ def _line(c, raw, where, lang, check_template_refs, check_cond):
     return Line(raw, when)
 
 
-def render_outputs(outputs, fill, holds, render_command, field_errors=None):
+def render_outputs(outputs, fill, holds, render_command, field_errors=None, each=None):
     """[{id, title, lang, text}] of the outputs that apply. `fill(ref)` → str or None;
-    `field_errors`: field id → the message for an entry that was not applied."""
+    `field_errors`: field id → the message for an entry that was not applied.
+
+    `each(repeat)` iterates over a repeated output's renderings, binding its value each time.
+    A repeated output with nothing to render does not apply."""
     shown = []
     for output in outputs:
         if output.when is not None and not holds(output.when):
             continue
-        if output.command is not None:
-            text = render_command(output.command)
-        else:
-            text = "\n".join(line for line in (_fill_line(l, fill, holds) for l in output.lines) if line is not None)
-            errors = [field_errors[f] for f in output.fields if (field_errors or {}).get(f)]
-            if errors:  # otherwise the figures read as if the typed value had been used
-                text = "\n".join([f"Not applied: {e}; the figures below use the published value instead."
-                                  for e in errors] + ["", text])
-        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": text,
+        texts = [_text(output, fill, holds, render_command, field_errors)
+                 for _ in (each(output.repeat) if output.repeat else [0])]
+        if not texts:
+            continue
+        shown.append({"id": output.id, "title": output.title, "lang": output.lang, "text": "\n\n".join(texts),
                       "source": output.source})
     return shown
+
+
+def _text(output, fill, holds, render_command, field_errors):
+    if output.command is not None:
+        return render_command(output.command)
+    text = "\n".join(line for line in (_fill_line(l, fill, holds) for l in output.lines) if line is not None)
+    errors = [field_errors[f] for f in output.fields if (field_errors or {}).get(f)]
+    if errors:  # otherwise the figures read as if the typed value had been used
+        text = "\n".join([f"Not applied: {e}; the figures below use the published value instead."
+                          for e in errors] + ["", text])
+    return text
 
 
 def _fill_line(line, fill, holds):

@@ -13,17 +13,20 @@ with `new-line` starts a new line of the environment block (`A=1 \\` / `B=2 \\` 
 import shlex
 
 from . import conditions
-from .spec import split_home, template_refs
+from .spec import split_home, split_var, template_refs
 
 
 def _word(template, spec, lookup):
     """(shell text, argv word) for a template, or None if a placeholder has no value."""
     home, rest = split_home(template)
+    rest, var = split_var(rest)
     value = _fill(rest, spec, lookup)
     if value is None:
         return None
-    # An author's leading ~/ stays unquoted so the shell expands it; the rest is quoted as one word.
-    return home + (shlex.quote(value) if value or not home else ""), home + value
+    # An author's leading ~/ and trailing $NAME stay unquoted so the shell expands them; the
+    # rest is quoted as one word.
+    quoted = shlex.quote(value) if value or not (home or var) else ""
+    return home + quoted + var, home + value + var
 
 
 def _fill(template, spec, lookup):

@@ -114,9 +114,26 @@ def resolve(spec, choices: Any = None) -> dict:
     def fill(ref):
         return shown[ref.option] if ref.option in shown else lookup(ref)
 
-    for value in spec.values:
-        values[value.id] = _derive(spec, value, lookup, fill)
-        shown[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
+    def derive_values(bound=None):
+        for value in spec.values:
+            if bound is not None and value.id == bound[0]:
+                values[value.id] = bound[1]
+            else:
+                values[value.id] = _derive(spec, value, lookup, fill)
+            shown[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
+
+    def each(repeat):
+        """Bind a repeated output's value to each number in turn (then derive the values as they were)."""
+        numbers = outputs.repeat_range(repeat, values.get(repeat[2]))
+        try:
+            for number in numbers:
+                derive_values((repeat[0], number))
+                yield number
+        finally:
+            if numbers:
+                derive_values()
+
+    derive_values()
 
     command, argv, explanations = render_command(spec, lookup, fill=fill)
     notes = [{"level": n.level, "text": n.text, **({"source": n.source} if n.source else {})} for n in spec.notes
@@ -135,7 +152,7 @@ def resolve(spec, choices: Any = None) -> dict:
             spec.outputs, lambda ref: fill_ref(ref, spec, fill),
             lambda cond: conditions.holds(cond, lookup),
             lambda command: render_command(spec, lookup, command, fill)[0],
-            {o: v["error"] for o, v in views.items() if v.get("error")}),
+            {o: v["error"] for o, v in views.items() if v.get("error")}, each),
         "ignored": ignored,
     }
     return view

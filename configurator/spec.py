@@ -27,6 +27,9 @@ SAFE_WORD = re.compile(r"[\w@%+=:,./-]*\Z", re.ASCII)
 # The one exception: a word the author wrote may start with `~/`, left unquoted so the shell
 # expands it to the reader's home directory (`-v ~/.cache/huggingface:/root/.cache/huggingface`).
 HOME = "~/"
+# And it may end in a shell variable, `$HEAD_IP` or `NAME=$IFACE_NAME`, left unquoted so the shell
+# expands it (generators publish such placeholders for values only the reader's machine knows).
+SHELL_VAR = re.compile(r"\$[A-Z_][A-Z0-9_]*\Z")
 ENV_PLACES = ("own-line", "program-line")
 MAX_INDENT = 8
 FIELD_KINDS = ("text", "integer")
@@ -378,6 +381,9 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
             raw_rules = command.get(key, [])
             if not isinstance(raw_rules, list):
                 c.fail(f"{where}.{key}", "expected a list")
+            # A list inside the list is spliced in, so a run of rules shared by several
+            # commands can be one YAML anchor (`args: [*docker, *serve_args]`).
+            raw_rules = [r for raw in raw_rules for r in (raw if isinstance(raw, list) else [raw])]
             for i, raw in enumerate(raw_rules):
                 with c.part():
                     rule = _rule(c, kind, raw, f"{where}.{key}[{i}]", by_id, tables, names)
@@ -479,11 +485,40 @@ def all_states(spec: Spec, unset: bool = False, limit: int | None = None):
     return combos
 
 
+def reachable_states(spec: Spec, limit: int | None = None):
+    """Every combination of choices that can give a different view: like all_states, but an
+    option hidden by the choices before it (in resolution order) is not varied, since a hidden
+    option's choice changes nothing. Returns None past `limit` combinations."""
+    from .resolve import resolve  # resolve imports this module; import late
+
+    combos = [{}]
+    for opt_id in spec.order:
+        opt = spec.by_id[opt_id]
+        if opt.kind not in CHOICE_KINDS:
+            continue
+        if opt.kind == "radio":
+            choices = [item.id for item in opt.items]
+        else:
+            ids = [item.id for item in opt.items]
+            choices = [[i for n, i in enumerate(ids) if mask >> n & 1] for mask in range(2 ** len(ids))]
+        grown = []
+        for combo in combos:
+            # Its `when` names only options resolved before it, all chosen in `combo` by now.
+            if opt.when is not None and not next(v for v in resolve(spec, combo)["options"] if v["id"] == opt_id)["visible"]:
+                grown.append(combo)
+            else:
+                grown += [{**combo, opt_id: choice} for choice in choices]
+            if limit is not None and len(grown) > limit:
+                return None
+        combos = grown
+    return combos
+
+
 def _check_every_state(c, spec):
     """In every state, each shown radio keeps a choosable item and no checkbox is both required and disabled."""
     from .resolve import resolve_state  # resolve imports this module; import late
 
-    states = all_states(spec, limit=MAX_CHECKED_STATES)
+    states = reachable_states(spec, limit=MAX_CHECKED_STATES)
     if states is None:
         return  # too many to enumerate; resolution still degrades safely (no value, no flags)
     reported = set()  # each place once, in the first state that shows the problem
@@ -708,9 +743,15 @@ def split_home(template):
     return (HOME, template[len(HOME):]) if template.startswith(HOME) else ("", template)
 
 
+def split_var(template):
+    """(rest, '$NAME') for a word the author ends with a shell variable (left unquoted), else (word, '')."""
+    match = SHELL_VAR.search(template)
+    return (template[:match.start()], match.group()) if match else (template, "")
+
+
 def _check_template(c, template, where, by_id, tables, what="value", names=None):
     try:
-        parts = template_refs(split_home(template)[1])
+        parts = template_refs(split_var(split_home(template)[1])[0])
     except ValueError as exc:
         c.fail(where, f"bad template {template!r}: {exc}")
     for literal, ref, spec, conversion in parts:

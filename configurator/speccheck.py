@@ -2,7 +2,7 @@
 
 A spec opts in with `release: "0.5.23"` (its `engine` names the data file,
 configurator/engine_data/<engine>-<release>.json). Every reachable radio state is resolved
-with each free-form field empty, at its bounds and with a hostile value; each command is
+with each free-form field (shown in that state) empty, at its bounds and with a hostile value; each command is
 checked like a pasted one. An unknown flag, a bad value or an undeclared engine variable is
 a SpecError naming the spec, the state and the flag. A deprecated flag or value passes only
 if the spec lists it in `source_deprecations` (the source publishes it); the page then gets a
@@ -19,7 +19,7 @@ from .check import Checker, available, load
 from .history import version_key
 from .errors import SpecError
 from .resolve import MAX_TEXT, resolve, resolve_state
-from .spec import FIELD_KINDS, all_states
+from .spec import FIELD_KINDS, reachable_states
 
 MAX_STATES = 20_000
 HOSTILE = "$(reboot); rm -rf ~ '\"<b>`"
@@ -72,16 +72,19 @@ def field_values(opt):
 
 def states(spec):
     """Every combination of choices, then each free-form field varied alone over field_values."""
-    combos = all_states(spec, limit=MAX_STATES)
+    combos = reachable_states(spec, limit=MAX_STATES)
     if combos is None:
         raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
                         "too many to check every command")
     fields = [o for o in spec.options if o.kind in FIELD_KINDS]
     for base in combos:
         yield base
+        # A field hidden in this state changes nothing (its own `when` reads only choices).
+        visible = {v["id"] for v in resolve_state(spec, base)["options"] if v["visible"]}
         for opt in fields:
-            for value in field_values(opt):
-                yield {**base, opt.id: value}
+            if opt.id in visible:
+                for value in field_values(opt):
+                    yield {**base, opt.id: value}
 
 
 def check_spec(spec, data):
@@ -278,8 +281,9 @@ def _rule_when(data, flag, section="args", key="flag", value=None):
     """The `when` of the spec rule that writes `flag` (with `value`, for a deprecated value), so the
     note shows exactly with it."""
     for rule in data["command"].get(section, []):
-        if rule.get(key) == flag and (value is None or rule.get("value") == value):
-            return rule.get("when")
+        for rule in rule if isinstance(rule, list) else [rule]:  # a spliced run of rules
+            if rule.get(key) == flag and (value is None or rule.get("value") == value):
+                return rule.get("when")
     return None
 
 

@@ -1,6 +1,7 @@
 """Build-time rendering of a configurator: the engine's default view as HTML,
 plus the views of every radio state so clicks work before Python has loaded."""
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -13,9 +14,9 @@ from configurator.resolve import resolve_state
 
 from .specs import cached, load_spec_file, spec_path
 
-# Above these bounds the page ships no precomputed views; the widget shows a
-# "loading" state until Python is ready instead of bloating every page load.
-# Kimi-K2.7-Code: 3*9*3*3*3*3 = 2,187 keys, about 196 kB of JSON (about 13 kB compressed).
+# Above these bounds the page ships only the views of the choices nearest the default (fewest
+# explicit choices first); a click beyond them waits for Python instead of every page load
+# paying for views few readers reach.
 MAX_STATIC_STATES = 4096
 MAX_STATIC_BYTES = 250_000
 
@@ -82,18 +83,18 @@ def reasons(spec, view):
 
 
 def static_views(spec):
-    """{"keys": {"item|item|…": n}, "views": [compact view], "texts": [...]} or None if too big.
+    """{"keys": {"item|item|…": n}, "views": [compact view], "texts": [...]}, or None without choices.
 
     A key lists, per choice option (radio or checkbox, in "radios"), the reader's explicit
     choice or "" for none; a checkbox set is "[id,id]" in the spec's item order ("[]": all
-    unchecked). Keys cover every combination (disabled and hidden items too), so the page can
-    look up the effect of any click without knowing any rule.
+    unchecked). Keys cover every combination (disabled and hidden items too) while they fit
+    in MAX_STATIC_STATES and MAX_STATIC_BYTES, so the page can look up the effect of any click
+    without knowing any rule; beyond that, the combinations with the fewest explicit choices
+    (the default, every single click, then pairs…) until the bounds are reached.
     """
-    combos = configurator.all_states(spec, unset=True, limit=MAX_STATIC_STATES)
-    if combos is None:
-        return None
     radios = [o for o in spec.options if o.kind in ("radio", "checkbox")]
     texts, text_ids, views, view_ids, keys = [], {}, [], {}, {}
+    size = 0
 
     def text_id(text):
         if text not in text_ids:
@@ -101,15 +102,43 @@ def static_views(spec):
             texts.append(text)
         return text_ids[text]
 
-    for choices in combos:
+    for choices in _nearest_first(spec, radios):
+        if len(keys) >= MAX_STATIC_STATES:
+            break
+        known = len(texts)
         compact = _compact(resolve_state(spec, choices), text_id)
         encoded = json.dumps(compact, sort_keys=True)
+        key = "|".join(key_part(choices.get(o.id)) for o in radios)
+        cost = len(key) + 8 + sum(len(json.dumps(t)) + 1 for t in texts[known:])
+        cost += 0 if encoded in view_ids else len(json.dumps(compact)) + 1
+        if size + cost > MAX_STATIC_BYTES:
+            for text in texts[known:]:  # this view does not fit: forget its new texts
+                del text_ids[text]
+            del texts[known:]
+            break
+        size += cost
         if encoded not in view_ids:
             view_ids[encoded] = len(views)
             views.append(compact)
-        keys["|".join(key_part(choices.get(o.id)) for o in radios)] = view_ids[encoded]
-    table = {"radios": [o.id for o in radios], "keys": keys, "views": views, "texts": texts}
-    return table if len(json.dumps(table)) <= MAX_STATIC_BYTES else None
+        keys[key] = view_ids[encoded]
+    if not keys:
+        return None
+    return {"radios": [o.id for o in radios], "keys": keys, "views": views, "texts": texts}
+
+
+def _nearest_first(spec, radios):
+    """Every combination of explicit choices (none is one of them), fewest choices first."""
+    domains = []
+    for opt in radios:
+        ids = [item.id for item in opt.items]
+        if opt.kind == "radio":
+            domains.append(ids)
+        else:
+            domains.append([[i for n, i in enumerate(ids) if mask >> n & 1] for mask in range(2 ** len(ids))])
+    for count in range(len(radios) + 1):
+        for chosen in itertools.combinations(range(len(radios)), count):
+            for picks in itertools.product(*(domains[i] for i in chosen)):
+                yield {radios[i].id: pick for i, pick in zip(chosen, picks)}
 
 
 def key_part(choice):

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 import configurator
@@ -49,7 +50,7 @@ def construct_blocks():
 
 
 def test_construct_examples_work_as_described():
-    layout, strategy, defaults, tables = construct_blocks()
+    layout, strategy, defaults, tables = construct_blocks()[:4]
     options = [
         {"id": "hardware", "title": "Hardware", "items": [
             {"id": "h200", "label": "H200", "facts": {"vendor": "nvidia"}},
@@ -75,3 +76,42 @@ def test_construct_examples_work_as_described():
         "MI300X is unavailable: MI300X is offered for the 31B and 26B-A4B variants only.",
         "TP cannot be turned off: Tensor parallelism is always used."]
     assert refused["state"]["strategy"] == ["tp", "dp", "mtp"]  # back on H200, MTP is allowed
+
+
+def test_shell_variables_shared_rules_and_repeated_outputs_work_as_described():
+    variables, shared, repeated = construct_blocks()[4:7]
+    options = [
+        {"id": "strategy", "title": "Strategy", "items": [{"id": "tp", "label": "TP", "default": True},
+                                                           {"id": "tep", "label": "TEP"},
+                                                           {"id": "multi-node", "label": "Multi-node"}]},
+        {"id": "hardware", "title": "Hardware", "items": [{"id": "h200", "label": "H200", "facts": {"gpus": 8}}]},
+        {"id": "head", "title": "Head", "type": "text", "pattern": "[a-z0-9.]+"},
+        {"id": "nodes", "title": "Nodes", "type": "integer", "min": 2, "max": 16},
+    ]
+    base = {"name": "guide", "title": "Guide", "model": "org/m", "options": options}
+    spec = configurator.load_spec({**base, "command": {"program": "serve", "args": variables}}, source="docs/authors.md")
+    assert configurator.resolve(spec)["command"] == (
+        "serve \\\n  --master-addr $HEAD_IP \\\n  -e NCCL_SOCKET_IFNAME=$IFACE_NAME")
+    typed = configurator.resolve(spec, {"head": "node1"})["command"]
+    assert "--master-addr node1 \\" in typed and "$HEAD_IP" not in typed
+    # The anchor's rules, once in the command and once spliced into the output.
+    spec = configurator.load_spec({**base, **shared}, source="docs/authors.md")
+    view = configurator.resolve(spec, {"strategy": "tep"})
+    assert view["outputs"][0]["text"] == "vllm serve org/m \\\n  --trust-remote-code \\\n  --enable-expert-parallel"
+    spec = configurator.load_spec({**base, "command": {"program": "serve", "args": []}, **repeated},
+                                  source="docs/authors.md")
+    assert configurator.resolve(spec)["outputs"] == []
+    workers = configurator.resolve(spec, {"strategy": "multi-node", "nodes": "3"})["outputs"][0]["text"]
+    assert workers == "\n\n".join(
+        f"vllm serve \\\n  --node-rank {r} \\\n  --headless \\\n  --data-parallel-start-rank {8 * r}" for r in (1, 2))
+
+
+def test_a_shell_variable_is_only_an_authors_and_only_at_the_end():
+    options = [{"id": "x", "title": "X", "type": "text"}]
+    spec = configurator.load_spec({"name": "g", "title": "G", "model": "m", "options": options, "command": {
+        "program": "serve", "args": [{"flag": "--a", "value": "{x}"}]}}, source="t")
+    assert configurator.resolve(spec, {"x": "$HOME"})["command"] == "serve \\\n  --a '$HOME'"
+    for value in ("$HEAD_IP-x", "$(reboot)", "a$b"):
+        with pytest.raises(configurator.SpecError, match="needs shell quoting"):
+            configurator.load_spec({"name": "g", "title": "G", "model": "m", "options": options, "command": {
+                "program": "serve", "args": [{"flag": "--a", "value": value}]}}, source="t")

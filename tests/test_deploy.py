@@ -2,6 +2,7 @@
 the snippets beside the command and the memory estimate, all from the Kimi spec."""
 
 import ast
+import collections
 import re
 import json
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from configurator import all_states, resolve
+from configurator.spec import reachable_states as spec_states
 from configurator.check import check
 from macros.specs import load_spec_file, spec_path
 
@@ -37,7 +39,7 @@ FIELD_SETS = {"empty": EMPTY, "low": LOW, "high": HIGH, "hostile": HOSTILE}
 def reachable_states():
     """Every radio state a reader can reach (distinct resolved states)."""
     seen = {}
-    for choices in all_states(SPEC):
+    for choices in spec_states(SPEC):
         state = resolve(SPEC, choices)["state"]
         seen[json.dumps(state, sort_keys=True)] = state
     return list(seen.values())
@@ -69,17 +71,20 @@ def expected(state, fields):
     """What the snippets must point at, worked out independently of the spec's derived values."""
     vllm = state["engine"] == "vllm"
     model = fields.get("weights") or (MXFP4_ID if state.get("quantization") == "mxfp4" else HUB_ID)
-    served = fields.get("name") or ("kimi-k2.7-code" if vllm else model)
+    # Lambda's guide (B200) names the model; the recipe's builder (and SGLang) keep the path.
+    served = fields.get("name") or ("kimi-k2.7-code" if vllm and state["hardware"] == "b200" else model)
     port = str(int(fields["port"])) if fields.get("port") else ("8000" if vllm else "30000")
     host = fields.get("host") or "localhost"
     return model, served, port, host
 
 
-def test_there_are_62_reachable_states_58_sglang_4_vllm():
+def test_there_are_734_reachable_states_58_sglang_4_lambda_672_vllm_recipe():
     # SGLang: the docs generator's 56 INT4 and 2 MXFP4 states (tests/test_golden.py).
-    assert len(STATES) == 62
+    # vLLM recipe (issue 16): 4 platforms × 7 strategies × 2 × 2 × 2 × 3 feature choices.
+    assert len(STATES) == 734
     assert sum(s["engine"] == "sglang" for s in STATES) == 58
-    assert [s["hardware"] for s in STATES if s["engine"] == "vllm"] == ["b200"] * 4
+    vllm = collections.Counter(s["hardware"] for s in STATES if s["engine"] == "vllm")
+    assert vllm == {"b200": 4, "h200": 168, "mi300x": 168, "mi325x": 168, "mi355x": 168}
 
 
 # --- published blocks ------------------------------------------------------------------------
@@ -119,18 +124,19 @@ def test_hardware_without_a_published_command_is_disabled_with_the_reason():
     sglang = {i["id"]: i for i in resolve(SPEC, {})["options"][1]["items"]}
     assert not sglang["b200"]["enabled"] and "No published SGLang command" in sglang["b200"]["reason"]
     vllm = {i["id"]: i for i in resolve(SPEC, {"engine": "vllm"})["options"][1]["items"]}
-    assert [i for i, v in vllm.items() if v["enabled"]] == ["b200"]
-    assert "No published vLLM command" in vllm["mi300x"]["reason"]
+    # The vLLM recipe publishes H200, MI300X, MI325X and MI355X (issue 16); the rest stay off.
+    assert [i for i, v in vllm.items() if v["enabled"]] == ["h200", "b200", "mi300x", "mi325x", "mi355x"]
+    assert "Not verified by the vLLM recipe" in vllm["b300"]["reason"]
 
 
-def test_a_reader_on_mi300x_who_picks_vllm_lands_on_b200_and_gets_mi300x_back_on_sglang():
-    explicit = {"hardware": "mi300x", "engine": "vllm"}
+def test_a_reader_on_mi350x_who_picks_vllm_lands_on_b200_and_gets_mi350x_back_on_sglang():
+    explicit = {"hardware": "mi350x", "engine": "vllm"}
     view = resolve(SPEC, explicit)
     assert view["state"]["hardware"] == "b200"
     assert view["command"].startswith("docker run")
     assert [i["key"] for i in view["ignored"]] == ["hardware"]
     explicit["engine"] = "sglang"
-    assert resolve(SPEC, explicit)["state"]["hardware"] == "mi300x"
+    assert resolve(SPEC, explicit)["state"]["hardware"] == "mi350x"
 
 
 def test_dp_attention_is_an_sglang_option():
@@ -203,7 +209,8 @@ def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
         mxfp4 = state.get("quantization") == "mxfp4"
         assert set(shown) == {"ready", "verify", "chat-curl", "chat-python", "bench", "claude-code", "noumena"} \
             | (set() if mxfp4 else {"memory"}) | ({"serve", "logs"} if state["engine"] == "vllm" else set()) \
-            | ({"tools-python"} if tools else set())
+            | ({"tools-python"} if tools else set()) \
+            | ({"workers", "workers-serve"} if state.get("strategy", "").startswith("mn-") else set())
 
         assert split(shown["verify"]) == ["curl", "-X", "GET", f"{base}/v1/models", "-H", "Content-Type: application/json"]
         ready_step(shown["ready"], state["engine"], base)
@@ -457,13 +464,17 @@ def engine_commands():
             view = resolve(SPEC, {**state, **fields})
             argv = view["argv"]
             if argv[0] == "docker":
-                image = next(i for i, w in enumerate(argv) if w.startswith("vllm/vllm-openai:"))
+                image = next(i for i, w in enumerate(argv) if w.startswith(("vllm/vllm-openai:", "vllm/vllm-openai-rocm:")))
                 commands.add(("vllm", ("vllm", "serve", *argv[image + 1:])))
             else:
                 commands.add(("sglang", tuple(argv)))
             shown = outputs(view)
-            if "serve" in shown:
-                commands.add(("vllm", tuple(split(shown["serve"]))))
+            for output_id in ("serve", "workers-serve"):
+                for text in shown[output_id].split("\n\n") if output_id in shown else ():
+                    words = split(text)
+                    while "=" in words[0] and not words[0].startswith("-"):  # NAME=value before vllm
+                        words.pop(0)
+                    commands.add(("vllm", tuple(words)))
             bench = split(shown["bench"])  # vllm bench inside the container, or SGLang's client
             commands.add(("vllm", tuple(bench[3:])) if bench[:2] == ["docker", "exec"] else ("sglang", tuple(bench)))
     return commands

@@ -29,7 +29,7 @@ ENGINE = sys.argv[1]
 if ENGINE == "sglang":  # never fetch a model (vLLM's serve path needs the hub's own offline fallback)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-IMAGES = {"sglang": ["lmsysorg/sglang"], "vllm": ["vllm/vllm-openai"]}
+IMAGES = {"sglang": ["lmsysorg/sglang"], "vllm": ["vllm/vllm-openai", "vllm/vllm-openai-rocm"]}
 # Values tried on each option's `type` to learn what it accepts (see _value_type).
 SAMPLES = ["8", "-1", "0", "0.5", "1e3", "eight", "None", "", "32k", "{}", "true"]
 DEPRECATED = set()
