@@ -261,7 +261,7 @@ def removal_warnings(spec, data, today):
                 removal = _day(dep.get("removal"))
                 if flag is None or removal is None or removal - _day(today) > SOON_DAYS:
                     continue
-                rules = [r for r in data["command"]["args"] if r.get("flag") == flag]
+                rules = [r for r in _raw_rules(data, "args") if r.get("flag") == flag]
                 where = "; ".join(f"command rule {flag}" + (f" when {r['when']}" if r.get("when") else "") for r in rules)
                 out.append(f"{spec.source}: {flag} is marked for removal after {dep['removal']} "
                            f"({removal - _day(today)} days from this build) in {engine} {versions[-1]}; "
@@ -280,11 +280,15 @@ def _deprecated_value(checker, result, p):
 def _rule_when(data, flag, section="args", key="flag", value=None):
     """The `when` of the spec rule that writes `flag` (with `value`, for a deprecated value), so the
     note shows exactly with it."""
-    for rule in data["command"].get(section, []):
-        for rule in rule if isinstance(rule, list) else [rule]:  # a spliced run of rules
-            if rule.get(key) == flag and (value is None or rule.get("value") == value):
-                return rule.get("when")
+    for rule in _raw_rules(data, section):
+        if rule.get(key) == flag and (value is None or rule.get("value") == value):
+            return rule.get("when")
     return None
+
+
+def _raw_rules(data, section):
+    """The command's rules in `section` as written, with spliced runs (a list in the list) flattened."""
+    return [r for raw in data["command"].get(section, []) for r in (raw if isinstance(raw, list) else [raw])]
 
 
 def _note_text(checker, result, p):

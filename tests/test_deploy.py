@@ -207,10 +207,12 @@ def test_every_snippet_in_every_state_is_valid_and_follows_the_choices(fields):
         # MXFP4 hides the parser options (as the SGLang docs do) and the INT4 memory estimate.
         reasoning, tools = state.get("reasoning") == "enabled", state.get("toolcall") == "enabled"
         mxfp4 = state.get("quantization") == "mxfp4"
+        multi_node = state.get("strategy", "").startswith("mn-")  # no estimate across nodes (a note says so)
         assert set(shown) == {"ready", "verify", "chat-curl", "chat-python", "bench", "claude-code", "noumena"} \
-            | (set() if mxfp4 else {"memory"}) | ({"serve", "logs"} if state["engine"] == "vllm" else set()) \
+            | (set() if mxfp4 or multi_node else {"memory"}) \
+            | ({"serve", "logs"} if state["engine"] == "vllm" else set()) \
             | ({"tools-python"} if tools else set()) \
-            | ({"workers", "workers-serve"} if state.get("strategy", "").startswith("mn-") else set())
+            | ({"workers", "workers-serve"} if multi_node else set())
 
         assert split(shown["verify"]) == ["curl", "-X", "GET", f"{base}/v1/models", "-H", "Content-Type: application/json"]
         ready_step(shown["ready"], state["engine"], base)
@@ -434,6 +436,11 @@ def test_every_published_state_gets_an_estimate():
         if state.get("quantization") == "mxfp4":  # no source gives that checkpoint's size: no estimate
             assert "memory" not in outputs(resolve(SPEC, state)), state
             continue
+        if state.get("strategy", "").startswith("mn-"):  # one node modelled: the reason is a note
+            view = resolve(SPEC, state)
+            assert "memory" not in outputs(view), state
+            assert any(n["text"].startswith("No memory estimate for multi-node") for n in view["notes"]), state
+            continue
         _, verdict, _, text = memory(state)
         assert verdict.startswith("Context length") and ": " in verdict, state
 
@@ -508,3 +515,17 @@ def test_every_command_is_accepted_by_the_real_engine_parsers():
         assert len(results) == len(lines)
         bad = [(r["command"], r["status"], r.get("error")) for r in results if r["status"] != "OK"]
         assert not bad, bad[:3]
+
+
+def test_vllm_recipe_estimates_use_the_node_and_the_commands_own_kv_dtype():
+    # The recipe runs 8 GPUs per node at BF16 KV (no --kv-cache-dtype), also on AMD where the
+    # SGLang commands use TP 4 and FP8.
+    text = memory({"engine": "vllm", "hardware": "mi300x", "strategy": "tp", "speculative": "off"})[3]
+    assert "595 GB ÷ 8" in text and "× 2 (BF16)" in text and "70,272 bytes" in text
+    # Eagle3 adds its draft layer's KV, and says what it leaves out.
+    text = memory({"engine": "vllm", "hardware": "h200", "strategy": "tp", "speculative": "eagle3"})[3]
+    assert f"{62 * 576 * 2:,} bytes" in text and "draft model's own weights are not counted" in text
+    # DEP: attention whole on each of the 8 ranks, a pool per rank.
+    dep = memory({"engine": "vllm", "hardware": "h200", "strategy": "dep", "speculative": "off"})[3]
+    tp = memory({"engine": "vllm", "hardware": "h200", "strategy": "tp", "speculative": "off"})[3]
+    assert "8 ranks" in dep and "ranks" not in tp
