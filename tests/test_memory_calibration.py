@@ -24,8 +24,10 @@ def estimate(case):
     data = read_spec_source(spec_path("kimi-k2.7-code"))
     hardware = next(o for o in data["options"] if o["id"] == "hardware")
     item = dict(hardware["items"][0])
+    # The case's own TP, also as the node's GPU count (vLLM recipe states run TP over the node).
     item.update(id="case", label="case", facts={**item["facts"], "tp": case["tp"], "gpu_gib": case["gpu_gib"],
-                                               "gpus": case["gpus"], "vendor": "amd" if "AMD" in case["gpu"] else "nvidia"})
+                                               "gpus": case["gpus"], "node_gpus": case["tp"],
+                                               "vendor": "amd" if "AMD" in case["gpu"] else "nvidia"})
     item.pop("disabled", None), item.pop("reason", None), item.pop("default", None)
     hardware["items"].append(item)  # beside the published platforms, which the rules name
     for value in data["values"]:
