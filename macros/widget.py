@@ -1,6 +1,7 @@
 """Build-time rendering of a configurator: the engine's default view as HTML,
 plus the views of every radio state so clicks work before Python has loaded."""
 
+import collections
 import itertools
 import json
 import re
@@ -102,7 +103,11 @@ def static_views(spec):
             texts.append(text)
         return text_ids[text]
 
-    for choices in _nearest_first(spec, radios):
+    total = 1
+    for opt in radios:
+        total *= (len(opt.items) + 1) if opt.kind == "radio" else 2 ** len(opt.items) + 1
+    combos = _nearest_first(spec, radios) if total <= MAX_STATIC_STATES else _shown_choices_first(spec, radios)
+    for choices in combos:
         if len(keys) >= MAX_STATIC_STATES:
             break
         known = len(texts)
@@ -124,6 +129,45 @@ def static_views(spec):
     if not keys:
         return None
     return {"radios": [o.id for o in radios], "keys": keys, "views": views, "texts": texts}
+
+
+def _shown_choices_first(spec, radios):
+    """Too many combinations for the page: the explicit-choice sets a reader reaches by clicking
+    shown items, fewest choices first, each keeping only the choices of the options its own view
+    shows (a hidden option's choice changes nothing in the view; where dropping one would change
+    it, the set is kept whole). The first option is the page's top-level switch (the engine):
+    every state under its default comes before any other item of it. The page looks a key up as
+    is, then without the choices of the options its current view hides."""
+    def shown(view):
+        return {o["id"] for o in view["options"] if o["visible"]}
+
+    def same(a, b):  # the same view but for the query string the choices write
+        return {k: v for k, v in a.items() if k != "query"} == {k: v for k, v in b.items() if k != "query"}
+
+    def key(choices):
+        return tuple(key_part(choices.get(o.id)) for o in radios)
+
+    first = radios[0]
+    first_default = resolve_state(spec, {})["state"].get(first.id)
+    start = {}
+    seen, queue, later = {key(start)}, collections.deque([start]), collections.deque()
+    while queue or later:
+        choices = (queue or later).popleft()
+        yield choices
+        visible = shown(resolve_state(spec, choices))
+        for opt in radios:
+            if opt.id not in visible or opt.kind != "radio":
+                continue
+            for item in opt.items:
+                following = {**choices, opt.id: item.id}
+                view = resolve_state(spec, following)
+                kept = {k: v for k, v in following.items() if k in shown(view)}
+                if kept != following and not same(resolve_state(spec, kept), view):
+                    kept = following
+                if key(kept) not in seen:
+                    seen.add(key(kept))
+                    deferred = kept.get(first.id, first_default) != first_default
+                    (later if deferred else queue).append(kept)
 
 
 def _nearest_first(spec, radios):

@@ -166,6 +166,7 @@ def engine(page) -> str:
 def checked(page) -> dict:
     return page.evaluate(
         """(sel) => Object.fromEntries([...document.querySelectorAll(sel + ' input[type=radio][data-option]:checked')]
+                                        .filter((i) => !i.closest('[hidden]'))  // a hidden option is not in the state
                                         .map((i) => [i.dataset.option, i.value]))""",
         ROOT_SEL,
     )

@@ -45,13 +45,16 @@ def test_every_explicit_choice_combination_has_the_engines_view(spec):
     for opt in radios:
         expected_keys *= len(opt.items) + 1  # every item, or no explicit choice
     if spec is KIMI:
-        # Since the vLLM recipe (issue 16) Kimi has too many combinations for one page: the
-        # table holds those nearest the default (fewest explicit choices first) within the bounds.
-        assert widget.MAX_STATIC_STATES > len(table["keys"]) > 1 + sum(len(o.items) for o in radios)
+        # Since the vLLM recipe (issue 16) Kimi has too many combinations for one page: the table
+        # holds the choice sets a reader reaches by clicking shown items (a hidden option's choice
+        # left out), fewest first, every state under the default engine before the other engines.
         assert len(json.dumps(table)) <= widget.MAX_STATIC_BYTES
-        counts = [sum(v != "" for v in key.split("|")) for key in table["keys"]]
-        assert counts == sorted(counts) and counts[:1 + sum(len(o.items) for o in radios)] == [0] + [1] * sum(
-            len(o.items) for o in radios)
+        assert next(iter(table["keys"])) == "|" * (len(radios) - 1)  # the default first
+        shown = {json.dumps(v["state"], sort_keys=True) for v in table["views"]}
+        sglang = {json.dumps(configurator.resolve(spec, s)["state"], sort_keys=True)
+                  for s in configurator.all_states(spec) if s.get("engine", "sglang") == "sglang"}
+        assert len(sglang) == 58 and sglang <= shown  # every SGLang state answers at once
+        assert any('"engine": "vllm"' in s for s in shown)  # and the vLLM ones nearest to them
     else:
         assert len(table["keys"]) == expected_keys
     for values in itertools.product(*[["", *(i.id for i in o.items)] for o in radios]):
@@ -75,7 +78,8 @@ def test_too_many_states_ship_those_nearest_the_default(monkeypatch):
     monkeypatch.setattr(widget, "MAX_STATIC_STATES", 100)
     table = widget.static_views(KIMI)
     assert len(table["keys"]) == 100
-    assert "||||||||" in table["keys"] and "vllm||||||||" in table["keys"]  # the default, one click
+    assert "||||||||" in table["keys"]  # the default, then the states under the default engine
+    assert all(key.split("|")[0] in ("", "sglang") for key in table["keys"])
     _, data = data_of(widget.render_configurator("kimi-k2.7-code"))
     assert data["static"] == table
     monkeypatch.undo()  # the build cache must not keep the lowered limit's answer for the real one

@@ -196,7 +196,7 @@ class Widget {
     this.showIgnored([]); // notices are about the URL the page was opened with
     // The build's views answer at once while they apply (no free-form entries); Python,
     // once ready, answers every change too and its view replaces the table's.
-    if (this.table && !this.hasFieldEntries()) this.showStatic();
+    if (this.table && !this.hasFieldEntries()) this.showStatic(optionId);
     if (engine === "ready") this.askPython();
   }
 
@@ -206,9 +206,19 @@ class Widget {
   }
 
   // ---- sources of views ---------------------------------------------------
-  showStatic() {
-    const key = this.table.radios.map((id) => keyPart(this.explicit[id])).join("|");
-    const index = this.table.keys[key];
+  showStatic(clicked) {
+    const keyOf = (choices) => this.table.radios.map((id) => keyPart(choices[id])).join("|");
+    let index = this.table.keys[keyOf(this.explicit)];
+    if (index === undefined) {
+      // A large table lists a choice only where its option is shown (macros/widget.py): look up
+      // without the choices of the options the current view hides, but the one just clicked.
+      const shown = { ...this.explicit };
+      for (const id of this.table.radios) {
+        const group = this.root.querySelector(`[data-option-group="${id}"]`);
+        if (id !== clicked && group && group.hidden) delete shown[id];
+      }
+      index = this.table.keys[keyOf(shown)];
+    }
     if (index === undefined) return;
     this.render(this.expand(this.table.views[index]));
   }
