@@ -77,9 +77,11 @@ def guarded_build(config, **kwargs):
         if keep.is_dir():
             shutil.rmtree(site, ignore_errors=True)
             keep.rename(site)
-        current["error"] = describe(exc, collect.messages, current["page"])
-        log.error(f"BUILD FAILED: {current['error']}\n"
-                  "  The pages served are from the last good build; still watching, fix the file to rebuild.")
+        error = describe(exc, collect.messages, current["page"])
+        if error != current["error"]:  # a rebuild with the same mistake (one save can fire twice): said once
+            log.error(f"BUILD FAILED: {error}\n"
+                      "  The pages served are from the last good build; still watching, fix the file to rebuild.")
+        current["error"] = error
         index = site / "index.html"
         if not index.exists():  # a first build that failed: give the browser a page to show the banner on
             index.write_text("<!doctype html><title>Build failed</title><body></body>", encoding="utf-8")
