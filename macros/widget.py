@@ -90,8 +90,8 @@ def static_views(spec):
     choice or "" for none; a checkbox set is "[id,id]" in the spec's item order ("[]": all
     unchecked). Keys cover every combination (disabled and hidden items too) while they fit
     in MAX_STATIC_STATES and MAX_STATIC_BYTES, so the page can look up the effect of any click
-    without knowing any rule; beyond that, the combinations with the fewest explicit choices
-    (the default, every single click, then pairs…) until the bounds are reached.
+    without knowing any rule; beyond that, the choice sets readers reach by clicking shown
+    items (see _shown_choices_first) until the bounds are reached.
     """
     radios = [o for o in spec.options if o.kind in ("radio", "checkbox")]
     texts, text_ids, views, view_ids, keys = [], {}, [], {}, {}
@@ -103,10 +103,8 @@ def static_views(spec):
             texts.append(text)
         return text_ids[text]
 
-    total = 1
-    for opt in radios:
-        total *= (len(opt.items) + 1) if opt.kind == "radio" else 2 ** len(opt.items) + 1
-    combos = _nearest_first(spec, radios) if total <= MAX_STATIC_STATES else _shown_choices_first(spec, radios)
+    every = configurator.all_states(spec, unset=True, limit=MAX_STATIC_STATES) is not None
+    combos = _nearest_first(spec, radios) if every else _shown_choices_first(spec, radios)
     for choices in combos:
         if len(keys) >= MAX_STATIC_STATES:
             break
