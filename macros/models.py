@@ -89,7 +89,7 @@ def _read_model(docs: Path, folder: Path) -> Model:
         _fail(shown, "model.links", "expected a non-empty list of this folder's pages (deploy.md, …)")
     for link in links:
         if link not in titles:
-            _fail(shown, "model.links", f"no page {link!r} in docs/{rel}/")
+            _fail(shown, "model.links", f"no page '{rel}/{link}' (a link names a page of docs/{rel}/)")
     pages = tuple((title, path) for _, _, title, path in sorted(entries))
     return Model(_text(model, "name", shown, "model."), _text(model, "by", shown, "model."),
                  _number(model, "order", shown, default=0, prefix="model."), _text(model, "card", shown, "model."),

@@ -93,7 +93,7 @@ def test_the_home_page_calls_the_cards_macro():
     ("index.md", "  by: Example Labs\n", "", "docs/models/demo-x/index.md: front matter: model.by: expected a non-empty string"),
     ("index.md", "  order: 2\n", "  ordre: 2\n", "docs/models/demo-x/index.md: front matter: model.ordre: unknown field"),
     ("index.md", "links: [index.md, deploy.md]", "links: [index.md, use.md]",
-     "docs/models/demo-x/index.md: front matter: model.links: no page 'use.md' in docs/models/demo-x/"),
+     "docs/models/demo-x/index.md: front matter: model.links: no page 'models/demo-x/use.md'"),
 ])
 def test_a_broken_front_matter_names_page_and_field(docs, page, old, new, message):
     path = docs / "models" / "demo-x" / page
