@@ -15,7 +15,7 @@ import re
 import sys
 
 from .flags.releases import runs_on
-from .flags.commands import Checker, available, load
+from .flags.checker import Checker, available, load
 from .flags.release_data import version_key
 from .errors import SpecError
 from .resolver import MAX_TEXT, resolve, resolve_state
