@@ -32,27 +32,14 @@ A line whose placeholder has no value (a field left empty, a hidden option) is l
 
 import json
 import shlex
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from . import conditions
+from .placeholders import template_refs
 
 LANGS = ("shell", "python", "json", "text")
 ESCAPES = ("sh", "dq", "py", "json", "text")
-
-
-_parsed: dict = {}  # template → its parts: a build fills each template thousands of times
-
-
-def template_refs(template):
-    """(literal, reference, format spec, conversion) parts of a template like 'x{hardware.tp}'."""
-    parts = _parsed.get(template)
-    if parts is None:
-        if len(_parsed) > 4096:  # specs edited over a long `mkdocs serve`: keep memory flat
-            _parsed.clear()
-        parts = _parsed[template] = tuple(string.Formatter().parse(template))  # a bad one raises, uncached
-    return parts
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from .flags.checker import Checker, available, load
 from .flags.release_data import version_key
 from .errors import SpecError
 from .resolver import MAX_TEXT, resolve, resolve_state
-from .spec import FIELD_KINDS, reachable_states
+from .spec import FIELD_KINDS
+from .states import reachable_states
 
 MAX_STATES = 20_000
 HOSTILE = "$(reboot); rm -rf ~ '\"<b>`"

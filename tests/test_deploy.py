@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from configurator import all_states, resolve
-from configurator.spec import reachable_states as spec_states
+from configurator.states import reachable_states as spec_states
 from configurator.flags.commands import check
 from macros.specs import load_spec_file, spec_path
 
