@@ -186,6 +186,8 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
         source=source, by_id=by_id, layout=main.layout, tables=tables, values=values, outputs=spec_outputs,
         programs=main.programs, sources=spec_sources, command_source=main_source,
         limited_by={k: tuple(v) for k, v in limited_by.items()},
+        release=data.get("release"), source_deprecations=data.get("source_deprecations", ()),
+        source_unknown_env=data.get("source_unknown_env", ()),
     )
     if check_states:
         check_every_state(c, spec)

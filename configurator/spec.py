@@ -102,6 +102,12 @@ class Spec:
     programs: tuple = ()  # ((condition, words), ...): the first that holds replaces `program`
     sources: dict = field(repr=False, default_factory=dict)  # id → sources.Source, in spec order
     command_source: tuple | None = None  # ((condition, source id), ...): what the command reproduces
+    # The engine release the spec's commands are checked against, and what its source publishes
+    # that the release deprecates or does not declare: as authored (spec_flags.py checks them
+    # against the engine data, so a spec loads without it, as in the browser).
+    release: Any = None
+    source_deprecations: Any = ()
+    source_unknown_env: Any = ()
 
 
 @dataclass(frozen=True)
