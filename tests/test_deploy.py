@@ -328,9 +328,8 @@ def test_hostile_values_stay_literal_in_a_real_shell(tmp_path):
 def memory(choices):
     view = resolve(SPEC, choices)
     text = outputs(view)["memory"]
-    row = lambda what: next((l.split(None, 1)[1] if False else l for l in text.splitlines()
-                             if l.strip().startswith(what)), "")
-    tokens = row("Tokens in the pool")[34:].split()[0] if row("Tokens in the pool") else None
+    rows = {cells[0]: cells[1:] for cells in (l.split(" | ") for l in text.splitlines() if " | " in l)}
+    tokens = rows["Tokens in the pool"][0] if "Tokens in the pool" in rows else None
     verdict = next((l for l in text.splitlines() if l.startswith("Context length")), "")
     warned = any("does not fit" in n["text"] for n in view["notes"])
     return tokens, verdict, warned, text
@@ -446,10 +445,16 @@ def test_every_published_state_gets_an_estimate():
 
 
 def test_memory_estimate_names_its_facts_and_sources():
+    # Each row cites its own source (the platform's capacity source, not every platform's).
     text = memory({"hardware": "mi300x"})[3]
-    for fact in ("595 GB", "61 layers", "(512 + 64)", "config.json", "143,771 MiB",
-                 "memory_hook.py", "vram_minimum_gb 714", "≥140GB", "https://"):
+    for fact in ("595 GB", "61 layers", "(512 + 64)", "config.json", "205,822,885,888 bytes",
+                 "attention_hook.py", "vram_minimum_gb 714", "≥ 140 GB per GPU", "https://"):
         assert fact in text
+    h200 = memory({"hardware": "h200"})[3]
+    assert "143,771 MiB" in h200 and "memory_hook.py" in h200 and "sglang/issues/3196" in h200
+    for line in (l for l in text.splitlines() if " | " in l):
+        cells = line.split(" | ")
+        assert len(cells) == 4 and (cells[3] == "—" or cells[3] == "Source" or "](https://" in cells[3]), line
 
 
 # --- the engines' parsers ---------------------------------------------------------------------
