@@ -29,7 +29,7 @@ value a reader types can break out of its context:
   text  as is: only in `lang: text` or `lang: table` outputs, which are read, not run
 
 A `lang: table` output is text whose lines holding " | " are table rows (the first row of a run
-is its header); `[label](https://…)` in a cell is a link. The page renders it as a table, the
+is its header); `[label](https://…)` is a link and `**…**` strong. The page renders it as a table, the
 text stays readable as it is (llms.txt, copy).
 A line whose placeholder has no value (a field left empty, a hidden option) is left out.
 """

@@ -1,10 +1,11 @@
 """A `lang: table` output as HTML at build time (the page script renders the same from the same text).
 
 Lines holding " | " are table rows, the first of a run its header; other lines are paragraphs
-(blank ones dropped); `[label](https://…)` in a cell is a link. No rule lives here: the text
+(blank ones dropped); `[label](https://…)` is a link, `**…**` strong. No rule lives here: the text
 comes whole from the engine. No line breaks in the result: Markdown would end the raw HTML
 block at a blank line."""
 
+import html
 import re
 
 import markupsafe
@@ -14,6 +15,14 @@ SEP = " | "
 
 
 def _cell(text: str) -> markupsafe.Markup:
+    """`**strong**` spans, the rest with its links."""
+    parts = text.split("**")
+    return markupsafe.Markup("").join(
+        markupsafe.Markup("<strong>{}</strong>").format(_links(part)) if i % 2 else _links(part)
+        for i, part in enumerate(parts))
+
+
+def _links(text: str) -> markupsafe.Markup:
     out, at = [], 0
     for m in LINK.finditer(text):
         out.append(markupsafe.escape(text[at:m.start()]))
@@ -62,3 +71,8 @@ def table_html(text: str) -> markupsafe.Markup:
             html.append(markupsafe.Markup("</tr>"))
         html.append(markupsafe.Markup("</tbody></table></div>"))
     return markupsafe.Markup("").join(html)
+
+
+def text_content(text: str) -> str:
+    """What the rendered output's textContent reads (the cells run together, as in the DOM)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(table_html(text))))

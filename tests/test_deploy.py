@@ -330,7 +330,7 @@ def memory(choices):
     text = outputs(view)["memory"]
     rows = {cells[0]: cells[1:] for cells in (l.split(" | ") for l in text.splitlines() if " | " in l)}
     tokens = rows["Tokens in the pool"][0] if "Tokens in the pool" in rows else None
-    verdict = next((l for l in text.splitlines() if l.startswith("Context length")), "")
+    verdict = next((l.strip("*") for l in text.splitlines() if l.strip("*").startswith("Context length")), "")
     warned = any("does not fit" in n["text"] for n in view["notes"])
     return tokens, verdict, warned, text
 

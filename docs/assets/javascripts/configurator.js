@@ -467,11 +467,16 @@ function keyPart(choice) {
 // `backticked` spans become <code>; everything is text, never HTML (as macros/widget.py does).
 // ---- A `lang: table` output (the memory tab) -------------------------------------------------
 // The same DOM as the build's macros/table_output.py from the same text: lines holding " | " are
-// table rows (the first of a run the header), other lines paragraphs, [label](https://…) a link.
+// table rows (the first of a run the header), other lines paragraphs, [label](https://…) a link,
+// **…** strong.
 // It only lays out what the engine gave; no number or rule is made here.
 const TABLE_LINK = /\[([^\]]+)\]\((https:\/\/[^\s)]+)\)/g;
 
 function fillTableCell(element, text) {
+  text.split("**").forEach((part, i) => fillTableLinks(i % 2 ? element.appendChild(document.createElement("strong")) : element, part));
+}
+
+function fillTableLinks(element, text) {
   let at = 0;
   for (const m of text.matchAll(TABLE_LINK)) {
     element.append(text.slice(at, m.index));
