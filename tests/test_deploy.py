@@ -417,6 +417,31 @@ def test_vllm_applies_its_fraction_to_the_whole_card():
     assert memory({"engine": "vllm", "frac": "0.5"})[0] == tokens(pool, 61 * 576 * 2)
 
 
+def test_fp8_and_bf16_pools_worked_by_hand():
+    # SGLang on MI355X at 8,192 tokens (no aiter scaling): FP8 KV, 1 byte an element.
+    pool = 0.8 * (288 - 2.5) - weights(4) - 0.1
+    assert memory({"hardware": "mi355x", "ctx": "8192"})[0] == tokens(pool, 61 * 576 * 1)
+    # SGLang on H200 with 0.9 typed: BF16 KV, 2 bytes; the same pool would hold half the tokens.
+    pool = 0.9 * (140.4 - 2.5) - weights(8) - 0.1
+    assert memory({"hardware": "h200", "frac": "0.9"})[0] == tokens(pool, 61 * 576 * 2)
+    assert int(tokens(pool, 61 * 576 * 1).replace(",", "")) // 2 == int(tokens(pool, 61 * 576 * 2).replace(",", ""))
+
+
+def test_vllm_recipe_forms_worked_by_hand():
+    base = {"engine": "vllm", "speculative": "off"}
+    # TP over the recipe's 8-GPU node, also on MI300X (the SGLang commands there use TP 4).
+    pool = 0.92 * 191.69 - weights(8) - 7.3
+    assert memory({**base, "hardware": "mi300x", "strategy": "tp"})[0] == tokens(pool, 61 * 576 * 2)
+    # Eagle3: one draft layer more per token.
+    pool = 0.92 * 140.4 - weights(8) - 7.3
+    assert memory({**base, "hardware": "h200", "strategy": "tp", "speculative": "eagle3"})[0] == tokens(pool, 62 * 576 * 2)
+    # DEP: attention whole on each of 8 ranks, a pool per rank; requests counted per rank × 8.
+    pool = 0.92 * 140.4 - weights(8, dp=8) - 7.3
+    got, verdict, _, _ = memory({**base, "hardware": "h200", "strategy": "dep", "ctx": "131072"})
+    per_rank = int(pool * GIB // (61 * 576 * 2))
+    assert got == f"{per_rank:,}" and f"fits: {8 * (per_rank // 131072)} requests" in verdict
+
+
 def test_marginal_when_within_the_error():
     _, verdict, warned, _ = memory({"dpattention": "enabled"})
     assert verdict.split(": ")[1].startswith("marginal") and not warned
