@@ -14,6 +14,7 @@ import configurator
 from configurator.resolver import resolve_state
 
 from .specs import cached, load_spec_file, spec_path
+from .table_output import table_html
 
 # Above these bounds the page ships only the views of the choices nearest the default (fewest
 # explicit choices first); a click beyond them waits for Python instead of every page load
@@ -44,6 +45,7 @@ def keep_lines(text: str) -> markupsafe.Markup:
 
 
 _templates.filters["keep_lines"] = keep_lines
+_templates.filters["table_html"] = table_html  # `lang: table` outputs (the memory tab)
 
 
 def render_configurator(name: str) -> str:

@@ -369,7 +369,8 @@ class Widget {
       const output = byId.get(block.dataset.outputBlock);
       const code = block.querySelector("[data-output]");
       const text = output ? output.text : "";
-      if (code.textContent !== text) code.textContent = text;
+      if ("outputTable" in code.dataset) renderTableOutput(code, text);
+      else if (code.textContent !== text) code.textContent = text;
       const label = this.root.querySelector(`[data-output-tab="${block.dataset.outputBlock}"]`);
       const radio = this.root.querySelector(`#${CSS.escape(label.htmlFor)}`);
       // hidden on the radio too: out of the tab order and the accessibility tree with its label
@@ -464,6 +465,73 @@ function keyPart(choice) {
 }
 
 // `backticked` spans become <code>; everything is text, never HTML (as macros/widget.py does).
+// ---- A `lang: table` output (the memory tab) -------------------------------------------------
+// The same DOM as the build's macros/table_output.py from the same text: lines holding " | " are
+// table rows (the first of a run the header), other lines paragraphs, [label](https://…) a link,
+// **…** strong.
+// It only lays out what the engine gave; no number or rule is made here.
+const TABLE_LINK = /\[([^\]]+)\]\((https:\/\/[^\s)]+)\)/g;
+
+function fillTableCell(element, text) {
+  text.split("**").forEach((part, i) => fillTableLinks(i % 2 ? element.appendChild(document.createElement("strong")) : element, part));
+}
+
+function fillTableLinks(element, text) {
+  let at = 0;
+  for (const m of text.matchAll(TABLE_LINK)) {
+    element.append(text.slice(at, m.index));
+    const a = element.appendChild(document.createElement("a"));
+    a.href = m[2];
+    a.textContent = m[1];
+    at = m.index + m[0].length;
+  }
+  element.append(text.slice(at));
+}
+
+function renderTableOutput(container, text) {
+  if (container.sbText === text) return;
+  container.sbText = text;
+  const nodes = [];
+  let head = null;
+  let body = null;
+  for (const line of text.split("\n")) {
+    if (!line.includes(" | ")) {
+      head = null;
+      if (line.trim()) {
+        const p = document.createElement("p");
+        fillTableCell(p, line);
+        nodes.push(p);
+      }
+      continue;
+    }
+    const cells = line.split(" | ");
+    if (!head) {
+      head = cells;
+      const wrap = document.createElement("div");
+      wrap.className = "sb-table-wrap";
+      const table = wrap.appendChild(document.createElement("table"));
+      table.className = "sb-table";
+      const tr = table.appendChild(document.createElement("thead")).appendChild(document.createElement("tr"));
+      for (const c of cells) {
+        const th = tr.appendChild(document.createElement("th"));
+        th.scope = "col";
+        fillTableCell(th, c);
+      }
+      body = table.appendChild(document.createElement("tbody"));
+      nodes.push(wrap);
+      continue;
+    }
+    const tr = body.appendChild(document.createElement("tr"));
+    cells.forEach((c, i) => {
+      const cell = tr.appendChild(document.createElement(i === 0 ? "th" : "td"));
+      if (i === 0) cell.scope = "row";
+      cell.dataset.label = head[i] ?? "";
+      fillTableCell(cell, c);
+    });
+  }
+  container.replaceChildren(...nodes);
+}
+
 function fillInlineCode(element, text) {
   element.replaceChildren(
     ...text.split("`").map((part, i) => {
