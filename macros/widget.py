@@ -12,7 +12,7 @@ import markupsafe
 
 import configurator
 from configurator.client import client_model
-from configurator.resolve import resolve_state
+from configurator.resolver import resolve_state
 
 from .specs import cached, load_spec_file, spec_path
 
