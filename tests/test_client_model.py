@@ -1,9 +1,8 @@
 """The client model (configurator/client.py): what the page script knows of a spec, decided by
 the engine from the validated Spec, and what macros/widget.py ships to the page."""
 
-import html
 import json
-import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -15,6 +14,16 @@ from macros.specs import load_spec_file, spec_path
 from test_engine import arg, field, item, radio, spec_dict
 
 SHIPPED = ["demo-dense", "demo-moe", "kimi-k2.7-code"]
+
+
+def data_of(markup):
+    """The configurator root's attributes (as a browser reads them) and its data-views."""
+    found = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: found.append(dict(attrs))
+    parser.feed(markup)
+    root = next(attrs for attrs in found if "data-configurator" in attrs)
+    return root, json.loads(root["data-views"])
 
 
 def tiny():
@@ -96,10 +105,7 @@ def test_the_model_follows_the_validated_spec_and_the_tables_key_order(name):
 
 def test_the_page_gets_the_model_and_python_gets_the_authored_spec():
     spec, source = load_spec_file(spec_path("demo-dense"))
-    markup = widget.render_configurator("demo-dense")
-    root = dict(re.findall(r'(data-[a-z-]+)="([^"]*)"', re.search(r"<div [^>]*data-configurator[^>]*>", markup).group(0)))
-    root = {k: html.unescape(v) for k, v in root.items()}
-    data = json.loads(root["data-views"])
+    root, data = data_of(widget.render_configurator("demo-dense"))
     assert data["spec"] == client_model(spec)  # what the page script reads
     assert json.loads(root["data-spec"]) == source  # the worker's input, passed through unread
     choices = json.dumps({"features": "tp,dp-attention", "size": "nope"})

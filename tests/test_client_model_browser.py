@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 SPEC, _ = load_spec_file(spec_path("demo-dense"))
 ROOT = '[data-configurator="demo-dense"]'
 # The root's attribute as macros/widget.py writes it (escaped JSON).
-VIEWS = re.compile(r'(data-configurator="demo-dense"[^>]*? data-views=")([^"]*)(")')
+VIEWS = re.compile(r"""data-configurator="demo-dense"[^>]*? data-views=(["'])(?P<json>.*?)\1""")
 
 
 def expected(choices):
@@ -70,15 +70,15 @@ def test_ids_reasons_and_labels_come_from_the_model(recorded_page, site_url):
         response = route.fetch()
         body = response.text()
         match = VIEWS.search(body)
-        data = json.loads(html.unescape(match.group(2)))
+        data = json.loads(html.unescape(match.group("json")))
         options = {o["id"]: o for o in data["spec"]["options"]}
         platform, precision = options["platform"], options["precision"]
         del platform["labels"][platform["items"].index("b200")]
         platform["items"].remove("b200")
         platform["unknown"] = "the model lists no such platform"
         precision["labels"][precision["items"].index("nvfp4")] = "NVFP4 (from the model)"
-        attr = html.escape(json.dumps(data), quote=True)
-        route.fulfill(response=response, body=body[:match.start(2)] + attr + body[match.end(2):])
+        attr = html.escape(json.dumps(data), quote=True)  # fits either quote
+        route.fulfill(response=response, body=body[:match.start("json")] + attr + body[match.end("json"):])
 
     page.route(re.compile(r"/authors/(\?.*)?$"), rewrite)
     _, wait_held, release = hold(page)
