@@ -11,7 +11,6 @@ it has no rule of its own. Pure standard library: it runs at build time and in P
                   # choices only:
                   "items": [item id, ...], "labels": [item label, ...] (same order),
                   "unknown": the reason a URL value that is no item is ignored}],
-     "choices": [option id, ...],   # radio and checkbox options: the build's table key order
      "fields": [option id, ...],    # free-form fields: their entries only Python can apply
      "keys": [option id, ...]}      # the URL query keys the configurator reads and writes
 
@@ -22,11 +21,9 @@ CHOICE_KINDS = ("radio", "checkbox")
 
 
 def client_model(spec) -> dict:
-    choices = [o for o in spec.options if o.kind in CHOICE_KINDS]
     return {
         "name": spec.name,
         "options": [_option(o) for o in spec.options],
-        "choices": [o.id for o in choices],
         "fields": [o.id for o in spec.options if o.kind not in CHOICE_KINDS],
         # Every option's value travels in the query under its id (resolve's `query`).
         "keys": [o.id for o in spec.options],

@@ -51,7 +51,6 @@ def test_the_model_holds_kinds_items_labels_fields_and_url_keys():
             {"id": "name", "kind": "text"},
             {"id": "port", "kind": "integer"},
         ],
-        "choices": ["hw", "feat"],
         "fields": ["name", "port"],
         "keys": ["hw", "feat", "name", "port"],
     }
@@ -69,7 +68,7 @@ def test_the_model_carries_no_rule_the_page_could_apply():
 
     for name in SHIPPED:
         spec, _ = load_spec_file(spec_path(name))
-        assert keys(client_model(spec)) <= {"name", "options", "choices", "fields", "keys",
+        assert keys(client_model(spec)) <= {"name", "options", "fields", "keys",
                                             "id", "kind", "items", "labels", "unknown"}, name
 
 
@@ -88,7 +87,7 @@ def test_an_unknown_id_is_named_as_python_names_it(name):
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_the_model_follows_the_validated_spec_and_the_tables_key_order(name):
+def test_the_model_follows_the_validated_spec(name):
     spec, _ = load_spec_file(spec_path(name))
     model = client_model(spec)
     assert [o["id"] for o in model["options"]] == [o.id for o in spec.options] == model["keys"]
@@ -99,8 +98,6 @@ def test_the_model_follows_the_validated_spec_and_the_tables_key_order(name):
     # The view kinds Python renders are the model's kinds.
     assert [o["kind"] for o in resolve(spec)["options"]] == [o["kind"] for o in model["options"]]
     assert model["fields"] == [o["id"] for o in model["options"] if "items" not in o]
-    table = widget.static_views(spec)
-    assert table is None or table["radios"] == model["choices"]
 
 
 def test_the_page_gets_the_model_and_python_gets_the_authored_spec():
