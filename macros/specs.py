@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 
 from configurator import SpecError, load_spec
-from configurator import check as engine_check
-from configurator.speccheck import check_spec, removal_warnings
+from configurator.flags import commands as engine_check
+from configurator.spec_flags import check_spec, removal_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "configurator" / "specs"
