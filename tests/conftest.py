@@ -171,3 +171,14 @@ def recorded_page(browser, site_url):
     yield page
     assert page.recorder.page_errors == [] and page.recorder.console_errors == []
     context.close()
+
+
+# The longest modules first, so that under xdist (a file per worker at a time) neither worker is
+# left with a long file at the end while the other idles. Measured with --durations; order only.
+LONG_FIRST = ["test_spec_release_check.py", "test_golden.py", "test_sources_cli.py", "test_configurator_browser.py",
+              "test_widget.py", "test_deploy.py", "test_deploy_browser.py", "test_check_browser.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
