@@ -1,4 +1,4 @@
-"""Shared helpers for the headless-browser tests (tests/test_*_browser.py) and tests/bench_browser.py.
+"""Shared helpers for the headless-browser tests (tests/browser/test_*_browser.py) and tests/bench_browser.py.
 
 Not a test module: constants for the pages and the golden commands, a recorder of what a
 page does (requests of every frame and worker, console errors, page errors, dialogs), and
@@ -38,7 +38,7 @@ DEPLOY = PAGES["deploy"]
 # Option ids and their items in the spec's order, default first where the tests need it.
 OPTIONS = ["hardware", "reasoning", "toolcall", "dpattention"]
 # The engine radio (SGLang by default) comes first; the goldens are SGLang's, INT4 (the default
-# quantization; the browser tests never pick MXFP4, which tests/test_golden.py covers).
+# quantization; the browser tests never pick MXFP4, which tests/engine/test_golden.py covers).
 DEFAULTS = {"engine": "sglang", "hardware": "h200", "quantization": "int4", "reasoning": "enabled",
             "toolcall": "enabled", "dpattention": "disabled"}
 ITEMS = {

@@ -140,7 +140,7 @@ def assert_spec_error(data, where, phrase, source=SOURCE):
 
 
 # The cases are data: tests/data/spec_errors.yaml (one change to BASE, where the error is, a phrase of it).
-CASES = yaml.safe_load((Path(__file__).parent / "data" / "spec_errors.yaml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load((Path(__file__).parent.parent / "data" / "spec_errors.yaml").read_text(encoding="utf-8"))
 
 
 def change(case):

@@ -19,7 +19,7 @@ OLD_DP = ("python3 -m sglang.launch_server \\\n  --model-path moonshotai/Kimi-K2
 OLD_DP_FIXED = ("python3 -m sglang.launch_server \\\n  --model-path moonshotai/Kimi-K2.7-Code \\\n"
                 "  --tp-size 8 \\\n  --attn-dp-size 8 \\\n  --trust-remote-code")
 # The Lambda guide's command (seed 001), as published.
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_5492f142608a0b72.txt"
+SEED = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "seeds" / "001_5492f142608a0b72.txt"
 LAMBDA = SEED_001_DOCKER
 PAGES = pytest.mark.parametrize("path", [CHECK_PAGE, DEPLOY], ids=["check-page", "deploy-page"])
 
