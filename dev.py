@@ -27,6 +27,7 @@ installers, and SERVEBOOK_IGNORE_SYSTEM_CHROMIUM=1 ignores installed browsers (t
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -190,6 +191,13 @@ def site_url_option(args):
     return url, args
 
 
+def parallel(extra):
+    """pytest-xdist options: two workers, a test file each at a time (its module fixtures run once;
+    the built site is shared, see tests/conftest.py). None when the caller chose (-n, -p no:xdist)."""
+    own = re.compile(r"-n(\d+|auto|logical)?|--numprocesses(=.*)?|(-p)?no:xdist")
+    return [] if any(own.fullmatch(a) for a in extra) else ["-n", "2", "--dist", "loadfile"]
+
+
 def main(argv):
     task = argv[1] if len(argv) > 1 else "help"
     extra = argv[2:]
@@ -216,7 +224,7 @@ def main(argv):
             chromium = ensure_chromium(say=lambda text: print(text, flush=True))
         except NoChromium as exc:
             sys.exit(f"dev.py test: {exc}")
-        run(BIN / "pytest", *extra, env={**os.environ, "SERVEBOOK_CHROMIUM": str(chromium)})
+        run(BIN / "pytest", *parallel(extra), *extra, env={**os.environ, "SERVEBOOK_CHROMIUM": str(chromium)})
     elif task == "sources":
         done = subprocess.run([str(BIN / "python"), "tests/tools/sources_diff.py", *extra], cwd=ROOT)
         return done.returncode  # 1: something would change

@@ -35,7 +35,7 @@ def _option(opt) -> dict:
     if opt.kind in CHOICE_KINDS:
         out["items"] = [item.id for item in opt.items]
         out["labels"] = [item.label for item in opt.items]
-        # The words resolve() reports for an id that is no item (tests/test_client_model.py
+        # The words resolve() reports for an id that is no item (tests/engine/test_client_model.py
         # holds the two together): the page shows them before Python has loaded.
         out["unknown"] = f"no such choice for {opt.title}"
     return out

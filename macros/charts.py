@@ -24,7 +24,7 @@ from html import escape
 
 # Source: Hugging Face model card of moonshotai/Kimi-K2.7-Code, "Evaluation
 # Results" (vendor-reported). Keep in sync with the tables on the Overview and
-# Benchmarks pages; tests/test_content.py checks that every value is drawn.
+# Benchmarks pages; tests/site/test_content.py checks that every value is drawn.
 BENCHMARKS = {
     "models": ["Kimi-K2.6", "Kimi-K2.7-Code", "GPT-5.5", "Claude Opus 4.8"],
     "highlight": "Kimi-K2.7-Code",

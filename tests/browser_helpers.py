@@ -1,4 +1,4 @@
-"""Shared helpers for the headless-browser tests (tests/test_*_browser.py) and tests/bench_browser.py.
+"""Shared helpers for the headless-browser tests (tests/browser/test_*_browser.py) and tests/bench_browser.py.
 
 Not a test module: constants for the pages and the golden commands, a recorder of what a
 page does (requests of every frame and worker, console errors, page errors, dialogs), and
@@ -38,7 +38,7 @@ DEPLOY = PAGES["deploy"]
 # Option ids and their items in the spec's order, default first where the tests need it.
 OPTIONS = ["hardware", "reasoning", "toolcall", "dpattention"]
 # The engine radio (SGLang by default) comes first; the goldens are SGLang's, INT4 (the default
-# quantization; the browser tests never pick MXFP4, which tests/test_golden.py covers).
+# quantization; the browser tests never pick MXFP4, which tests/engine/test_golden.py covers).
 DEFAULTS = {"engine": "sglang", "hardware": "h200", "quantization": "int4", "reasoning": "enabled",
             "toolcall": "enabled", "dpattention": "disabled"}
 ITEMS = {
@@ -299,3 +299,47 @@ def eventually(page, js: str, check, timeout: int = 5_000):
         page.wait_for_timeout(20)
         value = page.evaluate(js)
     return value
+
+
+# --- the demo configurators on the Authors' guide -----------------------------------------------
+
+class Demo:
+    """A demo spec's configurator on the Authors' guide (demo-moe, demo-dense): what it exercises
+    that the Kimi spec does not. Its commands are checked against the same engine in CPython."""
+
+    def __init__(self, name: str):
+        from configurator import resolve
+        from macros.specs import load_spec_file, spec_path
+
+        self.spec, _ = load_spec_file(spec_path(name))
+        self._resolve = resolve
+        self.root = f'[data-configurator="{name}"]'
+
+    def expected(self, choices: dict) -> str:
+        return self._resolve(self.spec, choices)["command"]
+
+    def open(self, page, site_url: str, query: str = "", hold_python: bool = False):
+        """Open the guide (at `query`) and show the first sign of use, which starts Python; with
+        `hold_python`, Python's files are held: returns their `release()` (else None)."""
+        release = None
+        if hold_python:
+            _, wait_held, release = hold(page)
+        page.goto(site_url + PAGES["authors"] + query)
+        page.locator(self.root).hover()
+        if hold_python:
+            wait_held()
+        return release
+
+    def command(self, page) -> str:
+        return page.locator(f"{self.root} [data-command]").text_content()
+
+    def label(self, page, option: str, value: str):
+        """The <label> wrapping an item's input: what a person clicks."""
+        return page.locator(f'{self.root} label:has(> input[data-option="{option}"][value="{value}"])')
+
+    def wait_python(self, page):
+        page.wait_for_selector(f'{self.root}[data-engine="python"]', state="attached", timeout=60_000)
+
+    def wait_command(self, page, text: str):
+        page.wait_for_function("([sel, text]) => document.querySelector(sel).textContent === text",
+                               arg=[f"{self.root} [data-command]", text], timeout=5_000)

@@ -7,6 +7,7 @@ import shutil
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -76,8 +77,40 @@ class SiteServer:
         self.httpd.server_close()
 
 
+# --- one built site for the whole run, also with pytest-xdist (`dev.py test` runs `-n 2`) -----------
+# Under xdist the controller process (alive until every worker is done) serves a shared directory,
+# and the first worker that needs the site builds it there, once, for that server's URL.
+SHARED_SITE = "SERVEBOOK_TEST_SHARED_SITE"  # "directory url", set by the controller for its workers
+
+
+def pytest_configure(config):
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        directory = Path(tempfile.mkdtemp(prefix="servebook-site-"))
+        server = SiteServer(directory / "site")
+        config._servebook_shared = (directory, server)
+        os.environ[SHARED_SITE] = f"{directory} {server.url}"  # workers start after this, inheriting it
+
+
+def pytest_unconfigure(config):
+    shared = getattr(config, "_servebook_shared", None)
+    if shared:
+        shared[1].close()
+        shutil.rmtree(shared[0], ignore_errors=True)
+        os.environ.pop(SHARED_SITE, None)
+
+
+class _SharedSite:
+    def __init__(self, value: str):
+        directory, self.url = value.split(" ")
+        self.root = Path(directory)
+        self.directory = self.root / "site"
+
+
 @pytest.fixture(scope="session")
 def _site_server(tmp_path_factory):
+    if os.environ.get(SHARED_SITE):
+        yield _SharedSite(os.environ[SHARED_SITE])
+        return
     # Bound before the build, so the site is built for the URL it is served at.
     server = SiteServer(tmp_path_factory.mktemp("site") / "site")
     yield server
@@ -86,8 +119,18 @@ def _site_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def built_site(_site_server) -> Path:
-    """The whole site, built once per session with `mkdocs build --strict`."""
-    return build_site(_site_server.directory, _site_server.url)
+    """The whole site, built once per run with `mkdocs build --strict`."""
+    if not isinstance(_site_server, _SharedSite):
+        return build_site(_site_server.directory, _site_server.url)
+    import fcntl  # POSIX, as the rest of the suite (sh, Chromium)
+
+    with open(_site_server.root / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits here while one builds
+        done = _site_server.root / "built"
+        if not done.exists():  # a failed build leaves no mark: the next worker fails the same way
+            build_site(_site_server.directory, _site_server.url)
+            done.touch()
+    return _site_server.directory
 
 
 @pytest.fixture(scope="session")
@@ -128,3 +171,14 @@ def recorded_page(browser, site_url):
     yield page
     assert page.recorder.page_errors == [] and page.recorder.console_errors == []
     context.close()
+
+
+# The longest modules first, so that under xdist (a file per worker at a time) neither worker is
+# left with a long file at the end while the other idles. Measured with --durations; order only.
+LONG_FIRST = ["test_spec_release_check.py", "test_golden.py", "test_sources_cli.py", "test_configurator_browser.py",
+              "test_widget.py", "test_deploy.py", "test_deploy_browser.py", "test_check_browser.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order

@@ -98,3 +98,10 @@ def test_site_url_option():
     assert dev.site_url_option(["-v"]) == (None, ["-v"])
     with pytest.raises(SystemExit):
         dev.site_url_option(["--site-url", "example.org"])
+
+
+def test_the_suite_runs_on_two_workers_unless_the_caller_chooses():
+    assert dev.parallel([]) == ["-n", "2", "--dist", "loadfile"]
+    assert dev.parallel(["tests/engine/test_golden.py", "-x", "-k", "nothing"]) == ["-n", "2", "--dist", "loadfile"]
+    for chosen in (["-n", "4"], ["-n0"], ["--numprocesses=auto"], ["-p", "no:xdist"]):
+        assert dev.parallel(chosen) == [], chosen

@@ -13,7 +13,7 @@ import yaml
 from configurator import resolve_json
 from macros.hooks import write_configurator_zip
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 HARNESS = ROOT / "tests" / "pyodide_harness.mjs"
 RUNTIME_DIR = ROOT / "build" / "pyodide"
 SPEC = ROOT / "configurator" / "specs" / "kimi-k2.7-code.yaml"

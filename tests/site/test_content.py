@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = json.loads((Path(__file__).parent / "data" / "seed_snippets.json").read_text("utf-8"))
+DATA = json.loads((Path(__file__).parent.parent / "data" / "seed_snippets.json").read_text("utf-8"))
 SNIPPETS = DATA["snippets"]
 ON_PAGES = [s for s in SNIPPETS if "page" in s]
 IN_CONFIGURATORS = [s for s in SNIPPETS if "configurator" in s]
@@ -216,7 +216,7 @@ def test_snippet_data_is_well_formed():
 
 # The seed documents sit beside the checkout on the authors' machines; optional elsewhere.
 SEEDS_DIR = os.environ.get("SERVEBOOK_SEEDS_DIR") or str(
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds")
+    Path(__file__).resolve().parent.parent.parent.parent / "shared" / "seeds")
 
 
 SEEDED = [s for s in SNIPPETS if s["source"].get("seed")]
@@ -303,7 +303,7 @@ def command_blocks(built_site, page):
 @pytest.mark.parametrize("page", MODEL_PAGES)
 def test_every_command_block_is_sourced_or_own(built_site, page):
     """A command block is either byte-identical to a snippet listed for the page (with its
-    source) or marked as the site's own (then tests/test_commands_engines.py checks it)."""
+    source) or marked as the site's own (then tests/site/test_commands_engines.py checks it)."""
     listed = {s["text"] for s in ON_PAGES if s["page"] == page}
     blocks = command_blocks(built_site, page)
     stray = [text for text, own in blocks if not own and text not in listed]

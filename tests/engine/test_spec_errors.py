@@ -7,6 +7,7 @@ or by index (`command.args[1]`).
 
 import copy
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -138,116 +139,34 @@ def assert_spec_error(data, where, phrase, source=SOURCE):
     return message
 
 
-def case(id, mutation, where, phrase):
-    return pytest.param(mutation, where, phrase, id=id)
+# The cases are data: tests/data/spec_errors.yaml (one change to BASE, where the error is, a phrase of it).
+CASES = yaml.safe_load((Path(__file__).parent.parent / "data" / "spec_errors.yaml").read_text(encoding="utf-8"))
 
 
-DISABLED = "options.hardware.items.b300.disabled"
-RADIO = {"id": "x", "title": "X", "items": [{"id": "a", "label": "A"}]}
-
-CASES = [
-    # Unknown references in conditions: option `when`, item `disabled`, rule `when`, note `when`.
-    case("when-unknown-option", put("options.quant.when", {"gpu": "h100"}), "options.quant.when", "unknown option 'gpu'"),
-    case("when-unknown-item", put("options.quant.when", {"hardware": "h999"}), "options.quant.when", "unknown item 'h999' of option 'hardware'"),
-    case("when-unknown-fact", put("options.quant.when", {"hardware.memory": 80}), "options.quant.when", "unknown fact 'memory' of option 'hardware'"),
-    case("when-fact-of-field", put("options.quant.when", {"len.x": 1}), "options.quant.when", "unknown fact 'x' of option 'len'"),
-    case("when-nested-unknown", put("options.quant.when", {"any": [{"hardware": "h100"}, {"not": {"hardware": "h999"}}]}), "options.quant.when", "unknown item 'h999'"),
-    case("disabled-unknown-option", update("options.hardware.items.b300", disabled={"gpu": "x"}, reason="R."), DISABLED, "unknown option 'gpu'"),
-    case("disabled-unknown-item", update("options.hardware.items.b300", disabled={"quant": "int4"}, reason="R."), DISABLED, "unknown item 'int4' of option 'quant'"),
-    case("disabled-unknown-fact", update("options.hardware.items.b300", disabled={"hardware.gpus": 8}, reason="R."), DISABLED, "unknown fact 'gpus' of option 'hardware'"),
-    case("rule-unknown-option", put("command.args[2].when", {"quantization": "fp4"}), "command.args[2].when", "unknown option 'quantization'"),
-    case("rule-unknown-item", put("command.args[2].when", {"quant": "int4"}), "command.args[2].when", "unknown item 'int4' of option 'quant'"),
-    case("rule-unknown-fact", put("command.args[2].when", {"hardware.arch": "sm100"}), "command.args[2].when", "unknown fact 'arch' of option 'hardware'"),
-    case("env-unknown-fact", put("command.env[0].when", {"hardware.vendr": "amd"}), "command.env[0].when", "unknown fact 'vendr' of option 'hardware'"),
-    case("note-unknown-option", put("notes[1].when", {"gpu": "amd"}), "notes[1].when", "unknown option 'gpu'"),
-    case("note-unknown-fact", put("notes[1].when", {"hardware.brand": "amd"}), "notes[1].when", "unknown fact 'brand' of option 'hardware'"),
-    case("note-unknown-item", put("notes[1].when", {"hardware": ["h100", "mi250"]}), "notes[1].when", "unknown item 'mi250' of option 'hardware'"),
-    # Malformed conditions.
-    case("cond-empty", put("options.quant.when", {}), "options.quant.when", "a condition must be a non-empty mapping"),
-    case("cond-not-mapping", put("notes[1].when", "amd"), "notes[1].when", "a condition must be a non-empty mapping"),
-    case("cond-deep-key", put("options.quant.when", {"hardware.vendor.name": "amd"}), "options.quant.when.hardware.vendor.name", "neither all/any/not"),
-    case("cond-empty-any", put("options.quant.when", {"any": []}), "options.quant.when.any", "'any' needs a non-empty list"),
-    case("cond-bad-value", put("options.quant.when", {"hardware": {"h100": 1}}), "options.quant.when.hardware", "expected a value or a non-empty list of values"),
-    # Template placeholders.
-    case("template-unknown-option", put("command.args[1].value", "{gpu.tp}"), "command.args[1].value", "bad placeholder {gpu.tp}: no option 'gpu'"),
-    case("template-unknown-fact", put("command.args[1].value", "{hardware.gpus}"), "command.args[1].value", "option 'hardware' has no fact 'gpus'"),
-    case("template-fact-of-field", put("command.args[3].value", "{len.x}"), "command.args[3].value", "option 'len' has no fact 'x'"),
-    case("template-deep-fact", put("command.args[1].value", "{hardware.tp.x}"), "command.args[1].value", "bad placeholder {hardware.tp.x}"),
-    case("template-positional", put("command.args[1].value", "{}"), "command.args[1].value", "bad placeholder {}"),
-    case("template-format-spec", put("command.args[1].value", "{hardware.tp:>4}"), "command.args[1].value", "may not carry a format spec or conversion"),
-    case("template-conversion", put("command.args[1].value", "{hardware!r}"), "command.args[1].value", "may not carry a format spec or conversion"),
-    case("template-unsafe-literal", put("command.args[1].value", "{hardware.tp}; rm -rf /"), "command.args[1].value", "needs shell quoting"),
-    case("template-space-literal", put("command.args[1].value", "a b"), "command.args[1].value", "needs shell quoting"),
-    case("template-unbalanced", put("command.args[1].value", "{hardware.tp"), "command.args[1].value", "bad template"),
-    case("env-template-unknown", put("command.env[0].value", "{gpu}"), "command.env[0].value", "no option 'gpu'"),
-    # Flags and names in the command.
-    case("flag-no-dash", put("command.args[1].flag", "tp"), "command.args[1].flag", "bad flag 'tp'"),
-    case("flag-space", put("command.args[1].flag", "--tp 8"), "command.args[1].flag", "bad flag '--tp 8'"),
-    case("flag-semicolon", put("command.args[1].flag", "--tp;reboot"), "command.args[1].flag", "bad flag"),
-    case("flag-bare-dashes", put("command.args[1].flag", "--"), "command.args[1].flag", "bad flag"),
-    case("arg-empty", put("command.args[1]", {"why": "Nothing."}), "command.args[1]", "an argument needs a flag, a value or both"),
-    case("env-bad-name", put("command.env[0].name", "1-USE"), "command.env[0].name", "bad environment variable name '1-USE'"),
-    case("program-unsafe", put("command.program", "serve;reboot now"), "command.program", "is not a plain shell word"),
-    case("model-unsafe", put("model", "x; rm -rf /"), "model", "is not a plain model path"),
-    # Ids.
-    case("duplicate-option", append("options", RADIO | {"id": "quant"}), "options.quant", "duplicate option id"),
-    case("reserved-model-id", append("options", RADIO | {"id": "model"}), "options.model", "'model' is reserved"),
-    case("bad-option-id", put("options.spec.id", "Spec Dec"), "options.Spec Dec.id", "bad id 'Spec Dec'"),
-    case("duplicate-item", append("options.quant.items", {"id": "fp8", "label": "FP8 again"}), "options.quant.items.fp8", "duplicate item id"),
-    case("bad-item-id", put("options.quant.items.fp8.id", "FP8"), "options.quant.items.FP8.id", "bad id 'FP8'"),
-    case("bad-spec-name", put("name", "Err Test"), "name", "bad spec name 'Err Test'"),
-    # Items.
-    case("no-items", put("options.quant.items", []), "options.quant.items", "expected a non-empty list of items"),
-    case("all-items-disabled", chain(
-        update("options.spec.items.none", disabled=True, reason="Gone.", default=False),
-        update("options.spec.items.mtp", disabled=True, reason="Gone."),
-    ), "options.spec.items", "no item can ever be chosen"),
-    case("default-always-disabled", update("options.quant.items.fp8", disabled=True, reason="Gone."), "options.quant.items.fp8.default", "the default item is always disabled"),
-    case("disabled-without-reason", drop("options.quant.items.fp4.reason"), "options.quant.items.fp4.reason", "needs a reason"),
-    case("always-disabled-without-reason", update("options.spec.items.mtp", disabled=True), "options.spec.items.mtp.reason", "needs a reason"),
-    case("default-not-bool", put("options.quant.items.fp8.default", "yes"), "options.quant.items.fp8.default", "expected true or false"),
-    case("facts-not-uniform", drop("options.hardware.items.b300.facts.vendor"), "options.hardware.items.b300.facts", "fact 'vendor' must be given for every item or none"),
-    case("fact-not-scalar", put("options.hardware.items.b300.facts.tp", [8]), "options.hardware.items.b300.facts", "expected a mapping of names to plain values"),
-    # Unknown fields (typos) at every level.
-    case("typo-spec", put("descripton", "x"), "spec.descripton", "unknown field"),
-    case("typo-option", put("options.hardware.hlep", "x"), "options.hardware.hlep", "unknown field"),
-    case("typo-item", put("options.hardware.items.b300.defualt", True), "options.hardware.items.b300.defualt", "unknown field"),
-    case("typo-field", put("options.len.maximum", 5), "options.len.maximum", "unknown field"),
-    case("typo-command", put("command.arg", []), "command.arg", "unknown field"),
-    case("typo-arg", put("command.args[2].whenn", {"quant": "fp4"}), "command.args[2].whenn", "unknown field"),
-    case("typo-env", put("command.env[0].flag", "--x"), "command.env[0].flag", "unknown field"),
-    case("typo-note", put("notes[1].levle", "tip"), "notes[1].levle", "unknown field"),
-    case("missing-field", drop("options.hardware.title"), "options.hardware", "missing required field 'title'"),
-    case("missing-program", drop("command.program"), "command", "missing required field 'program'"),
-    # Free-form fields.
-    case("unknown-type", put("options.len", {"id": "len", "title": "L", "type": "slider"}), "options.len.type", "unknown type 'slider'"),
-    case("min-greater-than-max", chain(put("options.len.min", 10), put("options.len.max", 5)), "options.len.min", "min is greater than max"),
-    case("bounds-on-text", put("options.name.min", 1), "options.name.min", "only integer fields have integer bounds"),
-    case("bound-not-int", put("options.len.max", "100"), "options.len.max", "only integer fields have integer bounds"),
-    case("bad-regex", put("options.name.pattern", "[a-z"), "options.name.pattern", "not a valid regular expression"),
-    case("pattern-on-integer", put("options.len.pattern", "[0-9]+"), "options.len.pattern", "only text fields take a pattern"),
-    case("default-not-a-number", put("options.len.default", "lots"), "options.len.default", "must be a whole number"),
-    case("default-above-max", put("options.len.default", 101), "options.len.default", "must be at most 100"),
-    case("default-below-min", put("options.len.default", 0), "options.len.default", "must be at least 1"),
-    case("default-against-pattern", put("options.name.default", "Name1"), "options.name.default", "does not have the expected form"),
-    case("default-wrong-type", put("options.name.default", True), "options.name.default", "expected a string or an integer"),
-    # Notes.
-    case("note-level", put("notes[0].level", "danger"), "notes[0].level", "expected one of info, tip, warning"),
-    case("note-empty-text", put("notes[0].text", "  "), "notes[0].text", "expected a non-empty string"),
-    # Cycles.
-    case("cycle-two", chain(
-        put("options.hardware.when", {"spec": "none"}),
-    ), "options.hardware", "options depend on each other in a cycle (hardware → spec → hardware)"),
-    case("cycle-via-disabled", chain(
-        update("options.hardware.items.b300", disabled={"quant": "fp4"}, reason="R."),
-    ), "options.hardware", "cycle (hardware → quant → hardware)"),
-    case("cycle-self", put("options.quant.when", {"quant": "fp8"}), "options.quant", "cycle (quant → quant)"),
-]
+def change(case):
+    """A case's change to BASE as a mutation (see the data file's header)."""
+    if "all" in case:
+        return chain(*map(change, case["all"]))
+    if "put" in case:
+        return put(case["put"], case["value"])
+    if "update" in case:
+        return update(case["update"], **case["fields"])
+    if "drop" in case:
+        return drop(case["drop"])
+    return append(case["append"], case["value"])
 
 
-@pytest.mark.parametrize("mutation,where,phrase", CASES)
-def test_spec_error(mutation, where, phrase):
-    assert_spec_error(broken(mutation), where, phrase)
+def test_the_cases_are_well_formed():
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)) >= 79
+    kinds = {"put", "update", "drop", "append", "all"}
+    for c in CASES:
+        assert {"id", "where", "phrase"} <= c.keys() and len(kinds & c.keys()) == 1, c
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_spec_error(case):
+    assert_spec_error(broken(change(case)), case["where"], case["phrase"])
 
 
 def test_every_error_is_a_value_error_subclass_with_one_line():

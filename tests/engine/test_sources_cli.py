@@ -9,7 +9,7 @@ import pytest
 
 from tests.tools import sources_diff
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SEED = Path("/work/shared/seeds/000_942fa0e9d750f8aa.txt")
 UPSTREAM = Path("/work/shared/sources/sglang-docs")
 # The output for the seed's generator, kept for review (the copy's path shown as <copy>).

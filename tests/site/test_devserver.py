@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 SPEC = "configurator/specs/kimi-k2.7-code.yaml"
 DEPLOY_MD = "docs/models/kimi-k2.7-code/deploy.md"

@@ -16,7 +16,7 @@ KIMI, KIMI_DATA = load_spec_file(spec_path("kimi-k2.7-code"))
 DEMO, DEMO_DATA = load_spec_file(spec_path("demo-moe"))
 SPECS = {"kimi": (KIMI, KIMI_DATA), "demo": (DEMO, DEMO_DATA)}
 # Checkboxes, tables, dependent defaults and other layouts: the cookbook specs and an inline one.
-TEST_SPECS = Path(__file__).resolve().parent / "specs"
+TEST_SPECS = Path(__file__).resolve().parent.parent / "specs"
 for _name in ("gemma-4", "deepseek-v3.1", "minimax-m2.7"):
     SPECS[_name] = load_spec_file(TEST_SPECS / f"{_name}.yaml")
 MIXED_DATA = {

@@ -16,7 +16,7 @@ import pytest
 from configurator import load_spec, resolve
 from macros.specs import read_spec_source, spec_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 CASES = json.loads((ROOT / "tests/data/memory_cases.json").read_text())["cases"]
 
 

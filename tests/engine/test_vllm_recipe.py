@@ -22,7 +22,7 @@ import pytest
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests/data/kimi-k2.7-code.vllm-recipe.golden.json"
 SOURCES = ROOT.parent.parent / "shared/sources/vllm-recipes"
 SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))  # the build's load: every state checked against the engine data

@@ -19,7 +19,7 @@ OLD_DP = ("python3 -m sglang.launch_server \\\n  --model-path moonshotai/Kimi-K2
 OLD_DP_FIXED = ("python3 -m sglang.launch_server \\\n  --model-path moonshotai/Kimi-K2.7-Code \\\n"
                 "  --tp-size 8 \\\n  --attn-dp-size 8 \\\n  --trust-remote-code")
 # The Lambda guide's command (seed 001), as published.
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "001_5492f142608a0b72.txt"
+SEED = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "seeds" / "001_5492f142608a0b72.txt"
 LAMBDA = SEED_001_DOCKER
 PAGES = pytest.mark.parametrize("path", [CHECK_PAGE, DEPLOY], ids=["check-page", "deploy-page"])
 
@@ -44,6 +44,21 @@ def visit(browser, site_url):
     yield _visit
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def ready(browser, site_url):
+    """(page, recorder): one check page whose Python is already running, shared by the tests that
+    only paste a command and read the answer (Python starts once, not once per test)."""
+    context = browser.new_context()
+    rec = Recorder(site_url).attach_context(context)
+    page = context.new_page()
+    rec.attach_page(page)
+    page.goto(site_url + CHECK_PAGE)
+    page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
+    assert check(page, "sglang serve --model-path m") == "ok"
+    yield page, rec
+    context.close()
 
 
 def start(page, text, how="click"):
@@ -106,8 +121,8 @@ def test_old_dp_attention_command_gets_the_replacement_and_a_corrected_command_t
     assert rec.page_errors == [] and rec.console_errors == [] and rec.other_origins() == []
 
 
-def test_a_one_line_command_with_tp_and_dp_gets_the_right_correction(visit):
-    page, _ = visit()
+def test_a_one_line_command_with_tp_and_dp_gets_the_right_correction(ready):
+    page, _ = ready
     assert check(page, "sglang serve --model-path m --tp 8 --enable-dp-attention --dp 8") == "warnings"
     assert page.locator(f"{ROOT} [data-fixed-command]").text_content() == \
         "sglang serve --model-path m --tp-size 8 --attn-dp-size 8"
@@ -166,9 +181,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_input_gets_a_clear_message_fast_and_never_markup(visit, name):
+def test_hostile_input_gets_a_clear_message_fast_and_never_markup(ready, name):
     text, message = HOSTILE[name]
-    page, rec = visit()
+    page, rec = ready
     assert check(page, "sglang serve --model-path m") == "ok"  # Python is ready: time the check alone
     elements = page.evaluate("(sel) => document.querySelector(sel).querySelectorAll('img, script, b, iframe').length", ROOT)
     began = time.monotonic()

@@ -1,10 +1,10 @@
 """Engine commands on the pages are accepted by the engines' own argument parsers.
 
 Checked: every snippet in tests/data/seed_snippets.json with an "engine" field, and every
-command block the site marks as its own (class "sb-own", see tests/test_content.py).
+command block the site marks as its own (class "sb-own", see tests/site/test_content.py).
 
 The check is the standard-library checker over the committed flag data of sglang 0.5.23 /
-vllm 0.33.0 (configurator.flags.commands), which tests/test_check_corpus.py keeps in agreement with the
+vllm 0.33.0 (configurator.flags.commands), which tests/engine/test_check_corpus.py keeps in agreement with the
 real parsers. To run the real parsers instead (../shared/tools/engines/check, skipped when
 $HOME/.cache/servebook-engines is absent), set `CHECK = _check_with_oracle` below.
 """
@@ -21,7 +21,7 @@ import pytest
 from test_content import MODEL_PAGES, SNIPPETS, command_blocks
 
 ORACLE_DIR = Path(os.environ.get("ORACLE_DIR", Path.home() / ".cache" / "servebook-engines"))
-ORACLE = Path(__file__).resolve().parent.parent.parent / "shared" / "tools" / "engines" / "check"
+ORACLE = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "tools" / "engines" / "check"
 CHECKERS = {"sglang": "sglang_check.py", "vllm": "vllm_check.py"}
 
 
@@ -33,7 +33,7 @@ def _check_with_oracle(engine: str, command: str) -> tuple[bool, str]:
 
 
 # The committed flag data of the parsers (configurator/flags/engine_data/), which the corpus test
-# (tests/test_check_corpus.py) keeps in agreement with the real parsers: runs everywhere.
+# (tests/engine/test_check_corpus.py) keeps in agreement with the real parsers: runs everywhere.
 from configurator.flags.commands import check as CHECK  # noqa: E402
 
 needs_engines = pytest.mark.skipif(CHECK is _check_with_oracle and (not ORACLE_DIR.is_dir() or not ORACLE.exists()),

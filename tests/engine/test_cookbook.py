@@ -22,7 +22,7 @@ import pytest
 from configurator import all_states, resolve
 from macros.specs import load_spec_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 GENERATORS = Path("/work/shared/sources/sgl-cookbook/generators")
 DATA = ROOT / "tests" / "data" / "cookbook"
 

@@ -17,7 +17,7 @@ from configurator.states import reachable_states as spec_states
 from configurator.flags.commands import check
 from macros.specs import load_spec_file, spec_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))
 SEEDS = {s["id"]: s["text"] for s in json.loads((ROOT / "tests/data/seed_snippets.json").read_text())["snippets"]}
 # What the site adds around a seed block shown by the configurator (its own words, with why).
@@ -79,7 +79,7 @@ def expected(state, fields):
 
 
 def test_there_are_734_reachable_states_58_sglang_4_lambda_672_vllm_recipe():
-    # SGLang: the docs generator's 56 INT4 and 2 MXFP4 states (tests/test_golden.py).
+    # SGLang: the docs generator's 56 INT4 and 2 MXFP4 states (tests/engine/test_golden.py).
     # vLLM recipe (issue 16): 4 platforms × 7 strategies × 2 × 2 × 2 × 3 feature choices.
     assert len(STATES) == 734
     assert sum(s["engine"] == "sglang" for s in STATES) == 58
@@ -484,7 +484,7 @@ def test_memory_estimate_names_its_facts_and_sources():
 
 # --- the engines' parsers ---------------------------------------------------------------------
 # configurator.flags.commands (standard library, the committed flag data of sglang 0.5.23 / vllm 0.33.0,
-# kept in agreement with the real parsers by tests/test_check_corpus.py) runs everywhere; the
+# kept in agreement with the real parsers by tests/engine/test_check_corpus.py) runs everywhere; the
 # real parsers (../shared/tools/engines/check) run too where they are installed.
 
 ORACLE = Path(os.environ.get("SERVEBOOK_ENGINES_CHECK", "/work/shared/tools/engines/check"))

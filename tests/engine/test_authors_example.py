@@ -8,7 +8,7 @@ import yaml
 
 import configurator
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "authors.md"
+GUIDE = Path(__file__).resolve().parent.parent.parent / "docs" / "authors.md"
 
 
 def example_spec():

@@ -5,18 +5,13 @@ another choice, and a table-driven value. Commands are checked against the engin
 
 import pytest
 
-from browser_helpers import PAGES, eventually, hold
-from configurator import resolve
-from macros.specs import load_spec_file, spec_path
+from browser_helpers import Demo, eventually
 
 pytestmark = pytest.mark.browser
 
-SPEC, _ = load_spec_file(spec_path("demo-dense"))
-ROOT = '[data-configurator="demo-dense"]'
-
-
-def expected(choices):
-    return resolve(SPEC, choices)["command"]
+DEMO = Demo("demo-dense")
+ROOT = DEMO.root
+expected, label, wait_command = DEMO.expected, DEMO.label, DEMO.wait_command
 
 
 @pytest.fixture
@@ -28,30 +23,15 @@ def box(page, value):
     return page.locator(f'{ROOT} input[type=checkbox][data-option="features"][value="{value}"]')
 
 
-def label(page, option, value):
-    return page.locator(f'{ROOT} label:has(> input[data-option="{option}"][value="{value}"])')
-
-
-def wait_command(page, text):
-    page.wait_for_function("([sel, text]) => document.querySelector(sel).textContent === text",
-                           arg=[f"{ROOT} [data-command]", text], timeout=5_000)
-
-
 def checked(page):
     return page.eval_on_selector_all(f'{ROOT} input[data-option="features"]:checked', "(els) => els.map((e) => e.value)")
 
 
 @pytest.mark.parametrize("hold_python", [True, False], ids=["before-python", "python"])
 def test_checkbox_group_required_and_disabled_items(page, site_url, hold_python):
-    release = None
-    if hold_python:
-        _, wait_held, release = hold(page)
-    page.goto(site_url + PAGES["authors"])
-    page.locator(ROOT).hover()  # the first sign of use starts Python
-    if hold_python:
-        wait_held()
-    else:
-        page.wait_for_selector(f'{ROOT}[data-engine="python"]', state="attached", timeout=60_000)
+    release = DEMO.open(page, site_url, hold_python=hold_python)  # the first sign of use starts Python
+    if not hold_python:
+        DEMO.wait_python(page)
     assert checked(page) == ["tp"]
 
     box(page, "dp-attention").check()
@@ -85,9 +65,9 @@ def test_checkbox_group_required_and_disabled_items(page, site_url, hold_python)
 
 
 def test_url_form_of_a_set_and_dependent_default(page, site_url):
-    page.goto(site_url + PAGES["authors"] + "?platform=mi300x&features=mtp,dp-attention&size=8b")
-    page.locator(ROOT).hover()  # choices only in the URL: the build's views serve them until used
-    page.wait_for_selector(f'{ROOT}[data-engine="python"]', state="attached", timeout=60_000)
+    # choices only in the URL: the build's views serve them until used
+    DEMO.open(page, site_url, "?platform=mi300x&features=mtp,dp-attention&size=8b")
+    DEMO.wait_python(page)
     wanted = {"platform": "mi300x", "features": "mtp,dp-attention", "size": "8b"}
     wait_command(page, expected(wanted))
     # MTP is disabled on AMD: dropped and reported; BF16 is AMD's default precision.

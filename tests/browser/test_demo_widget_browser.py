@@ -7,51 +7,19 @@ engine serves. Commands are checked against the same engine in CPython.
 
 import pytest
 
-from browser_helpers import PAGES, eventually, hold
-from configurator import resolve
-from macros.specs import load_spec_file, spec_path
+from browser_helpers import PAGES, Demo, eventually
 
 pytestmark = pytest.mark.browser
 
-SPEC, _ = load_spec_file(spec_path("demo-moe"))
-ROOT = '[data-configurator="demo-moe"]'
-
-
-def expected(choices):
-    return resolve(SPEC, choices)["command"]
+DEMO = Demo("demo-moe")
+ROOT = DEMO.root
+expected, open_demo, command, item, wait_python, wait_command = (
+    DEMO.expected, DEMO.open, DEMO.command, DEMO.label, DEMO.wait_python, DEMO.wait_command)
 
 
 @pytest.fixture
 def page(recorded_page):
     return recorded_page
-
-
-def open_demo(page, site_url, query="", hold_python=False):
-    release = None
-    if hold_python:
-        _, wait_held, release = hold(page)
-    page.goto(site_url + PAGES["authors"] + query)
-    page.locator(ROOT).hover()  # the first sign of use starts Python
-    if hold_python:
-        wait_held()
-    return release
-
-
-def command(page):
-    return page.locator(f"{ROOT} [data-command]").text_content()
-
-
-def item(page, option, value):
-    return page.locator(f'{ROOT} label:has(> input[data-option="{option}"][value="{value}"])')
-
-
-def wait_python(page):
-    page.wait_for_selector(f'{ROOT}[data-engine="python"]', state="attached", timeout=60_000)
-
-
-def wait_command(page, text):
-    page.wait_for_function("([sel, text]) => document.querySelector(sel).textContent === text",
-                           arg=[f"{ROOT} [data-command]", text], timeout=5_000)
 
 
 @pytest.mark.parametrize("hold_python", [True, False], ids=["before-python", "python"])

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 ENGINE = ROOT / "configurator"
 MAX_LINES = 400
 

@@ -12,7 +12,7 @@ from mkdocs.exceptions import PluginError
 
 from macros import hooks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_the_engine_imports_only_listed_stdlib_modules():

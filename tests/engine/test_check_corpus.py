@@ -13,7 +13,7 @@ import pytest
 from configurator.flags import argparse_rules, release_data
 from configurator.flags.checker import Checker, available, load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 VERDICTS = sorted((ROOT / "tests" / "data" / "engine_verdicts").glob("*.json"))
 CHECKERS = {p.stem: Checker([load(p.stem)]) for p in VERDICTS}  # one per release: each is judged alone
 

@@ -13,7 +13,7 @@ from configurator.flags import release_data
 from configurator.flags.commands import check_json
 from macros.engines import data_bundle, what_changed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def one(text, *args):

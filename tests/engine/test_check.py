@@ -10,7 +10,7 @@ import pytest
 
 from configurator.flags.commands import check_json
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 OLD_DP = """SGLANG_USE_AITER=1 sglang serve \\
   --model-path moonshotai/Kimi-K2.7-Code \\

@@ -11,7 +11,7 @@ from configurator.flags.commands import check_json
 from macros.hooks import write_configurator_zip
 from test_pyodide_engine import node, shipped_runtime  # noqa: F401 - a fixture
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 HARNESS = ROOT / "tests" / "pyodide_check_harness.mjs"
 VERDICTS = sorted((ROOT / "tests" / "data" / "engine_verdicts").glob("*.json"))
 

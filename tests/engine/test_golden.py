@@ -22,7 +22,7 @@ import pytest
 from configurator import all_states, resolve, resolve_json
 from macros.specs import load_spec_file, spec_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 GOLDEN_PATH = ROOT / "tests" / "data" / "kimi-k2.7-code.sglang.golden.json"  # the seed fixture
 UPSTREAM_PATH = ROOT / "tests" / "data" / "kimi-k2.7-code.sglang-docs.golden.json"
 DERIVE = ROOT / "tests" / "tools" / "derive_golden.mjs"

@@ -19,7 +19,7 @@ What is checked, and where:
   is undefined), Pyodide's default package CDN (unused: no packages are loaded), XML
   namespaces, licence and docs links in error messages. Grepping them would only flag
   those. They are covered instead by (a) every page referencing only local scripts and
-  styles (below), and (b) tests/test_site_browser.py recording every request of every page
+  styles (below), and (b) tests/browser/test_site_browser.py recording every request of every page
   and worker at run time.
 - Anywhere (vendored files included): no Google Fonts host names; mkdocs.yml has theme.font off.
 """
