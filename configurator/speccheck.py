@@ -18,7 +18,7 @@ from .across import runs_on
 from .check import Checker, available, load
 from .history import version_key
 from .errors import SpecError
-from .resolve import MAX_TEXT, resolve, resolve_state
+from .resolve import MAX_TEXT, field_variant, resolve_state
 from .spec import FIELD_KINDS, reachable_states
 
 MAX_STATES = 20_000
@@ -87,6 +87,24 @@ def states(spec):
                     yield {**base, opt.id: value}
 
 
+def _views(spec):
+    """What check_spec reads of each state's view, in the order of states(): a base state's view
+    (marked "base"), then each field variant's (field_variant renders only what the field changes)."""
+    combos = reachable_states(spec, limit=MAX_STATES)
+    if combos is None:
+        raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
+                        "too many to check every command")
+    fields = [o for o in spec.options if o.kind in FIELD_KINDS]
+    for base in combos:
+        view = resolve_state(spec, base)
+        yield {**view, "base": True}
+        visible = {v["id"] for v in view["options"] if v["visible"]}
+        for opt in fields:
+            if opt.id in visible:
+                for value in field_values(opt):
+                    yield field_variant(spec, base, opt.id, value)
+
+
 def check_spec(spec, data):
     """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
     engine's commands run on; raises SpecError."""
@@ -103,12 +121,8 @@ def check_spec(spec, data):
     # The newest named release of each engine gives the page's notes; older ones only must accept.
     checker = Checker([load(f"{engine}-{versions[-1]}") for engine, versions in per_engine.items()])
     extra = {(e, v): Checker([load(f"{e}-{v}")]) for e, versions in per_engine.items() for v in versions[:-1]}
-    notes, done, used, runs = {}, set(), set(), {}
-    fields = {o.id for o in spec.options if o.kind in FIELD_KINDS}
-    for choices in states(spec):
-        # The base states are the ones the every-state check and the page's view table
-        # resolve too; each field variant is resolved once, here only.
-        view = (resolve if fields & choices.keys() else resolve_state)(spec, choices)
+    notes, done, used, runs, engines = {}, set(), set(), {}, {}
+    for view in _views(spec):
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
         if view["command"] not in done:
             done.add(view["command"])
@@ -117,10 +131,11 @@ def check_spec(spec, data):
                 raise SpecError(spec.source, "command",
                                 f"in state {state}: not a {' or '.join(per_engine)} command the checker reads")
             _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes)
+            engines[view["command"]] = result["engine"]
             for pin in _pins(view, result["engine"]) | {(result["engine"], v) for v in per_engine[result["engine"]][:-1]}:
                 _must_run(spec, view["command"], state, pin, extra)
-        if choices.keys() <= {o.id for o in spec.options if o.kind not in FIELD_KINDS}:
-            runs.setdefault(result_engine(checker, view["command"]), []).append((view["state"], view["command"]))
+        if view.get("base"):
+            runs.setdefault(engines[view["command"]], []).append((view["state"], view["command"]))
         # Command-shaped outputs (`vllm serve`, `vllm bench serve`…) too; other lines
         # (curl, python, prose) are not engine commands and the checker leaves them alone.
         for output in view["outputs"]:
