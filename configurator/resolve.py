@@ -243,7 +243,7 @@ class _Run:
             read, self.trace = self.trace, outer
         if results is not None:
             refs = self.memo.refs[name]
-            new = [r for r in read if r not in refs]
+            new = read.difference(refs)
             if new:  # keys made without these roots no longer tell states apart
                 refs += sorted(new, key=repr)
                 results.clear()

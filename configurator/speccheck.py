@@ -87,6 +87,26 @@ def states(spec):
                     yield {**base, opt.id: value}
 
 
+# The checker's answers by text, for the texts it found nothing wrong with: kept across checks
+# (and on disk by macros/specs.py, under a hash of the engine's code and data), since an edited
+# spec renders mostly the texts its last check read. Also each command's "runs on" range.
+known: dict = {}
+MAX_KNOWN = 200_000
+
+
+def _check_text(checker, text):
+    key = f"{'|'.join(checker.releases())}\0{text}"
+    found = known.get(key)
+    if found is not None:
+        return {"error": None, "commands": [{"engine": e, "ok": ok, "problems": []} for e, ok in found]}
+    answer = checker.check_text(text)
+    if answer.get("error") is None and not any(r["problems"] for r in answer["commands"]):
+        if len(known) >= MAX_KNOWN:
+            known.clear()
+        known[key] = [[r["engine"], r["ok"]] for r in answer["commands"]]
+    return answer
+
+
 def _views(spec):
     """What check_spec reads of each state's view, in the order of states(): a base state's view
     (marked "base"), then each field variant's (field_variant renders only what the field changes)."""
@@ -126,7 +146,7 @@ def check_spec(spec, data):
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
         if view["command"] not in done:
             done.add(view["command"])
-            [result] = checker.check_text(view["command"])["commands"]
+            [result] = _check_text(checker, view["command"])["commands"]
             if result["engine"] not in per_engine:
                 raise SpecError(spec.source, "command",
                                 f"in state {state}: not a {' or '.join(per_engine)} command the checker reads")
@@ -143,7 +163,7 @@ def check_spec(spec, data):
             if output["lang"] != "shell" or key in done:
                 continue
             done.add(key)
-            for result in checker.check_text(output["text"])["commands"]:
+            for result in _check_text(checker, output["text"])["commands"]:
                 if result["engine"] is not None:
                     _judge(spec, data, checker, result, f"in output {output['id']!r}, state {state}",
                            allowed, used, notes, field=f"outputs.{output['id']}")
@@ -171,7 +191,7 @@ def _must_run(spec, command, state, pin, extra):
             raise SpecError(spec.source, "notes", f"in state {state}: the page pins {engine} {version} "
                             f"(an image tag), but there is no engine data for it (have: {', '.join(available())})")
         extra[pin] = Checker([load(f"{engine}-{version}")])
-    [result] = extra[pin].check_text(command)["commands"]
+    [result] = _check_text(extra[pin], command)["commands"]
     bad = [p for p in result["problems"] if p["kind"] not in ALLOWED + ("deprecated",)]
     if not result["ok"] or bad:
         first = bad[0] if bad else result["problems"][0]
@@ -189,13 +209,14 @@ def _runs_on_notes(spec, runs):
     from . import history
     from .across import Releases
     releases = Releases.from_files({e: history.chain(e) for e in runs if e})
-    notes, cache = [], {}
+    notes = []
     for engine, seen in sorted((e, s) for e, s in runs.items() if e):
         rows = []
         for state, command in seen:
-            if command not in cache:
-                cache[command] = runs_on(engine, releases.verdicts(engine, command)) or f"none of the covered {engine} releases"
-            rows.append((state, cache[command]))
+            key = f"runs on\0{engine}\0{command}"
+            if key not in known:
+                known[key] = runs_on(engine, releases.verdicts(engine, command)) or f"none of the covered {engine} releases"
+            rows.append((state, known[key]))
         base = {"engine": engine} if any(o.id == "engine" for o in spec.options) else {}
         ranges = sorted({r for _, r in rows})
         if len(ranges) == 1:
