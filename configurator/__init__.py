@@ -7,7 +7,7 @@ Pyodide (the browser).
 import json
 
 from .errors import SpecError
-from .resolve import resolve
+from .resolver import resolve
 from .spec import Spec, all_states, load_spec
 
 __all__ = ["SpecError", "Spec", "load_spec", "resolve", "resolve_json", "all_states"]

@@ -489,7 +489,7 @@ def reachable_states(spec: Spec, limit: int | None = None):
     """Every combination of choices that can give a different view: like all_states, but an
     option hidden by the choices before it (in resolution order) is not varied, since a hidden
     option's choice changes nothing. Returns None past `limit` combinations."""
-    from .resolve import resolve  # resolve imports this module; import late
+    from .resolver import resolve  # resolve imports this module; import late
 
     combos = [{}]
     for opt_id in spec.order:
@@ -516,7 +516,7 @@ def reachable_states(spec: Spec, limit: int | None = None):
 
 def _check_every_state(c, spec):
     """In every state, each shown radio keeps a choosable item and no checkbox is both required and disabled."""
-    from .resolve import resolve_state  # resolve imports this module; import late
+    from .resolver import resolve_state  # resolve imports this module; import late
 
     states = reachable_states(spec, limit=MAX_CHECKED_STATES)
     if states is None:
@@ -642,7 +642,7 @@ def _field(c, raw, where, opt_id, title, kind, when, help_text):
     opt = Option(opt_id, title, kind, when, help_text, default=str(default),
                  minimum=bounds.get("min"), maximum=bounds.get("max"), pattern=pattern,
                  placeholder=c.text(raw.get("placeholder"), f"{where}.placeholder", optional=True))
-    from .resolve import check_field  # shared with resolution: one definition of "valid"
+    from .resolver import check_field  # shared with resolution: one definition of "valid"
     problem = check_field(opt, opt.default) if opt.default else None
     if problem:
         c.fail(f"{where}.default", problem)

@@ -1,5 +1,5 @@
 """`{{ command_checker("spec-name") }}`: the "Check a command" form. The checking itself
-is configurator/check.py, run in the reader's browser by the engine worker; this only
+is configurator/flags/commands.py, run in the reader's browser by the engine worker; this only
 renders the form and says what it checks, from the engine data (never typed by hand)."""
 
 import re

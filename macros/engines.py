@@ -1,17 +1,17 @@
 """`{{ checked_against() }}`: which engine releases a page's commands are checked against,
-read from the engine data the checks use (configurator/engine_data/), never typed by hand."""
+read from the engine data the checks use (configurator/flags/engine_data/), never typed by hand."""
 
 from hashlib import sha256
 
-from configurator import history
-from configurator.check import latest, load
+from configurator.flags import release_data
+from configurator.flags.commands import latest, load
 
 
 def data_bundle() -> tuple[str, bytes]:
     """("engine-data.<hash>.json", its bytes): every release of every engine as the page's checker
     fetches it, once, on the first check. The name carries the content hash, so the file may be
     cached as immutable (README) and a new release of the data gets a new URL."""
-    text = history.bundle().encode("utf-8")
+    text = release_data.bundle().encode("utf-8")
     return f"engine-data.{sha256(text).hexdigest()[:12]}.json", text
 
 
@@ -22,7 +22,7 @@ def releases() -> list[str]:
 
 def covered() -> list[str]:
     """["sglang 0.5.9", "sglang 0.5.17", ...]: every release with engine data, oldest first per engine."""
-    return [f"{e} {r}" for e, rs in sorted(history.stored().items()) for r in rs]
+    return [f"{e} {r}" for e, rs in sorted(release_data.stored().items()) for r in rs]
 
 
 def checked_against() -> str:
@@ -34,8 +34,8 @@ def checked_against() -> str:
 
 def what_changed(engine: str) -> str:
     """`{{ what_changed("sglang") }}`: Markdown of what changed between consecutive covered releases,
-    computed from the engine data (configurator/history.py), never written by hand."""
-    from configurator.history import changes, chain, expand, removed_replacement
+    computed from the engine data (configurator/flags/release_data.py), never written by hand."""
+    from configurator.flags.release_data import changes, chain, expand, removed_replacement
 
     full = expand(chain(engine))
     if len(full) < 2:

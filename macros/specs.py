@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 from configurator import SpecError, load_spec
-from configurator import check as engine_check
-from configurator import speccheck
-from configurator.speccheck import check_spec, removal_warnings
+from configurator import spec_flags
+from configurator.flags import commands as engine_check
+from configurator.spec_flags import check_spec, removal_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "configurator" / "specs"
@@ -110,31 +110,31 @@ def engine_fingerprint() -> str:
 
 
 def _with_known_texts(check):
-    """check(), with the engine checker's answers from earlier checks (speccheck.known) read from
+    """check(), with the engine checker's answers from earlier checks (spec_flags.known) read from
     and saved to build/cache/specs/ under the engine's fingerprint: after a spec edit, only the
     command texts the edit changed are parsed again."""
     name = f"checked-texts.{engine_fingerprint()[:32]}.json"
     if _known["name"] != name:
         try:
-            speccheck.known.update(json.loads((CACHE_DIR / name).read_text(encoding="utf-8")))
+            spec_flags.known.update(json.loads((CACHE_DIR / name).read_text(encoding="utf-8")))
         except (OSError, ValueError):
             pass
         _known["name"] = name
-    before = len(speccheck.known)
+    before = len(spec_flags.known)
     try:
         return check()
     finally:
-        if len(speccheck.known) != before:
+        if len(spec_flags.known) != before:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             for stale in CACHE_DIR.glob("checked-texts.*.json"):
                 if stale.name != name:
                     stale.unlink(missing_ok=True)
             tmp = CACHE_DIR / f"{name}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(speccheck.known), encoding="utf-8")
+            tmp.write_text(json.dumps(spec_flags.known), encoding="utf-8")
             tmp.replace(CACHE_DIR / name)
 
 
-_known = {"name": None}  # the file speccheck.known was read from, in this process
+_known = {"name": None}  # the file spec_flags.known was read from, in this process
 
 
 def cache_key(path: Path) -> str:

@@ -11,7 +11,7 @@ import jinja2
 import markupsafe
 
 import configurator
-from configurator.resolve import resolve_state
+from configurator.resolver import resolve_state
 
 from .specs import cached, load_spec_file, spec_path
 

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from configurator import history  # noqa: E402
-from configurator.check import check_json  # noqa: E402
+from configurator.flags import release_data  # noqa: E402
+from configurator.flags.commands import check_json  # noqa: E402
 from macros.engines import data_bundle  # noqa: E402
 from test_check_corpus import rows, verdict, canonical  # noqa: E402
 from test_pyodide_check import corpus_texts, engine_data, run_check_harness  # noqa: E402
@@ -39,15 +39,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=5)
     reps = ap.parse_args().reps
-    for engine, releases in history.stored().items():
-        for data in history.expand(history.chain(engine)):
-            path = ROOT / "configurator" / "engine_data" / f"{engine}-{data['release']}.json"
+    for engine, releases in release_data.stored().items():
+        for data in release_data.expand(release_data.chain(engine)):
+            path = ROOT / "configurator" / "flags" / "engine_data" / f"{engine}-{data['release']}.json"
             counts = ", ".join(f"{name}: {len(c['options'])} options" for name, c in sorted(data["commands"].items()))
             kind = "delta" if data["release"] != releases[0] else "full"
             print(f"{path.name} ({kind}, {path.stat().st_size / 1024:.0f} KiB): {engine} {data['release']}: {counts}; "
                   f"{len(data['env']['names'])} env names")
     name, bundle = data_bundle()
-    full = sum(len(history.dump(d).encode()) for e in history.stored() for d in history.expand(history.chain(e)))
+    full = sum(len(release_data.dump(d).encode()) for e in release_data.stored() for d in release_data.expand(release_data.chain(e)))
     print(f"browser download {name}: {len(bundle) / 1024:.0f} KiB raw, {len(gzip.compress(bundle, 9)) / 1024:.0f} KiB gzip, "
           f"{brotli_size(bundle) / 1024:.0f} KiB brotli (target < 300 KB); every release stored in full would be "
           f"{full / 1024:.0f} KiB")

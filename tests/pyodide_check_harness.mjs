@@ -1,4 +1,4 @@
-// Runs the command checker (configurator.check.check_json) in real Pyodide under Node,
+// Runs the command checker (configurator.flags.commands.check_json) in real Pyodide under Node,
 // loaded as tests/pyodide_harness.mjs loads the engine (the site's configurator.zip).
 //
 //   node tests/pyodide_check_harness.mjs REQUEST.json --zip configurator.zip [--runtime DIR] [--repeat N]
@@ -21,7 +21,7 @@ if (positionals.length !== 1 || !opts.zip) {
 }
 const request = JSON.parse(readFileSync(positionals[0], "utf8"));
 const { pyodide } = await loadLikeTheWorker({ zip: opts.zip, runtimeDir: opts.runtime });
-const checkJson = pyodide.runPython("import configurator.check; configurator.check.check_json");
+const checkJson = pyodide.runPython("import configurator.flags.commands; configurator.flags.commands.check_json");
 const ready = performance.now();
 let answers;
 const passMs = [];

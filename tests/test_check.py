@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from configurator.check import check_json
+from configurator.flags.commands import check_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,7 +164,7 @@ def test_bad_engine_data_is_a_message_not_an_exception():
 
 def test_command_line_prints_one_json_line_per_command():
     text = "sglang serve --model-path m \\\n  --tp 8\nvllm serve m --tensor-paralel-size 8\n"
-    done = subprocess.run([sys.executable, "-m", "configurator.check"], input=text, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "configurator.flags.commands"], input=text, capture_output=True,
                           text=True, cwd=ROOT, timeout=60)
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 1

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from configurator import argcheck, history
-from configurator.check import Checker, available, load
+from configurator.flags import argparse_rules, release_data
+from configurator.flags.commands import Checker, available, load
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = sorted((ROOT / "tests" / "data" / "engine_verdicts").glob("*.json"))
@@ -30,7 +30,7 @@ def canonical(engine, command, flag, release=None):
         return None
     checker = CHECKERS[release] if release else next(c for n, c in reversed(CHECKERS.items()) if n.startswith(engine))
     opts = checker.engines[engine]["commands"][command]
-    opt = argcheck.classify(opts, flag)[0]
+    opt = argparse_rules.classify(opts, flag)[0]
     return opt["names"][0] if opt else flag
 
 
@@ -47,10 +47,10 @@ def verdict(release, text):
 
 
 def test_engine_data_is_strict_json_sorted_one_option_per_line():
-    for path in (ROOT / "configurator" / "engine_data").glob("*.json"):
+    for path in (ROOT / "configurator" / "flags" / "engine_data").glob("*.json"):
         text = path.read_text(encoding="utf-8")
         data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{path.name}: {name} is not JSON"))
-        assert history.dump(data) == text, f"{path.name} is not in the one-option-per-line form history.dump writes"
+        assert release_data.dump(data) == text, f"{path.name} is not in the one-option-per-line form release_data.dump writes"
         for command in data["commands"].values():
             names = [o["names"][0] for o in command["options"]]
             assert names == sorted(names)
@@ -59,13 +59,13 @@ def test_engine_data_is_strict_json_sorted_one_option_per_line():
 
 
 def test_each_engine_is_one_full_release_then_deltas_that_rebuild_every_release():
-    for engine, releases in history.stored().items():
-        files = history.chain(engine)
+    for engine, releases in release_data.stored().items():
+        files = release_data.chain(engine)
         assert "after" not in files[0] and all(f["after"] == prev["release"] for prev, f in zip(files, files[1:]))
-        full = history.expand(files)
+        full = release_data.expand(files)
         assert [d["release"] for d in full] == releases
         for old, new in zip(full, full[1:]):
-            assert history.apply(old, history.diff(old, new)) == new
+            assert release_data.apply(old, release_data.diff(old, new)) == new
             # a delta carries only what changed: never an option identical to the same command's
             # option in the release before
             before = {(name, json.dumps(o, sort_keys=True))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from configurator import history
-from configurator.check import check_json
+from configurator.flags import release_data
+from configurator.flags.commands import check_json
 from macros.engines import data_bundle, what_changed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ def one(text, *args):
 
 
 def cli(text, *args):
-    done = subprocess.run([sys.executable, "-m", "configurator.check", *args], input=text, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "configurator.flags.commands", *args], input=text, capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
     return done.returncode, [json.loads(line) for line in done.stdout.splitlines()], done.stderr
 
@@ -117,11 +117,11 @@ def test_what_changed_pages_come_from_the_data():
 
 
 def test_a_new_release_adds_only_what_changed():
-    for engine in history.stored():
-        full = history.expand(history.chain(engine))
+    for engine in release_data.stored():
+        full = release_data.expand(release_data.chain(engine))
         for data in full[1:]:
-            stored = ROOT / "configurator" / "engine_data" / f"{engine}-{data['release']}.json"
-            assert stored.stat().st_size < 0.8 * len(history.dump(data).encode()), stored.name
+            stored = ROOT / "configurator" / "flags" / "engine_data" / f"{engine}-{data['release']}.json"
+            assert stored.stat().st_size < 0.8 * len(release_data.dump(data).encode()), stored.name
 
 
 def immutable_prefixes():

@@ -4,7 +4,7 @@ Checked: every snippet in tests/data/seed_snippets.json with an "engine" field, 
 command block the site marks as its own (class "sb-own", see tests/test_content.py).
 
 The check is the standard-library checker over the committed flag data of sglang 0.5.23 /
-vllm 0.33.0 (configurator.check), which tests/test_check_corpus.py keeps in agreement with the
+vllm 0.33.0 (configurator.flags.commands), which tests/test_check_corpus.py keeps in agreement with the
 real parsers. To run the real parsers instead (../shared/tools/engines/check, skipped when
 $HOME/.cache/servebook-engines is absent), set `CHECK = _check_with_oracle` below.
 """
@@ -32,9 +32,9 @@ def _check_with_oracle(engine: str, command: str) -> tuple[bool, str]:
     return done.returncode == 0, done.stdout + done.stderr
 
 
-# The committed flag data of the parsers (configurator/engine_data/), which the corpus test
+# The committed flag data of the parsers (configurator/flags/engine_data/), which the corpus test
 # (tests/test_check_corpus.py) keeps in agreement with the real parsers: runs everywhere.
-from configurator.check import check as CHECK  # noqa: E402
+from configurator.flags.commands import check as CHECK  # noqa: E402
 
 needs_engines = pytest.mark.skipif(CHECK is _check_with_oracle and (not ORACLE_DIR.is_dir() or not ORACLE.exists()),
                                    reason=f"engine parsers not set up in {ORACLE_DIR}")

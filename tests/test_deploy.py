@@ -14,7 +14,7 @@ import pytest
 
 from configurator import all_states, resolve
 from configurator.spec import reachable_states as spec_states
-from configurator.check import check
+from configurator.flags.commands import check
 from macros.specs import load_spec_file, spec_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -453,7 +453,7 @@ def test_memory_estimate_names_its_facts_and_sources():
 
 
 # --- the engines' parsers ---------------------------------------------------------------------
-# configurator.check (standard library, the committed flag data of sglang 0.5.23 / vllm 0.33.0,
+# configurator.flags.commands (standard library, the committed flag data of sglang 0.5.23 / vllm 0.33.0,
 # kept in agreement with the real parsers by tests/test_check_corpus.py) runs everywhere; the
 # real parsers (../shared/tools/engines/check) run too where they are installed.
 

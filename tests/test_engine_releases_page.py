@@ -4,13 +4,13 @@ import json
 import re
 
 from browser_helpers import DEPLOY, ROOT
-from configurator.check import check_json
+from configurator.flags.commands import check_json
 from macros.engines import checked_against, releases
 
 
 def test_the_releases_come_from_the_engine_data_files():
-    # The newest covered release of each engine (configurator/engine_data/ holds older ones too).
-    names = sorted(p.stem for p in (ROOT / "configurator" / "engine_data").glob("*.json"))
+    # The newest covered release of each engine (configurator/flags/engine_data/ holds older ones too).
+    names = sorted(p.stem for p in (ROOT / "configurator" / "flags" / "engine_data").glob("*.json"))
     newest = {}
     for name in names:
         engine, release = name.split("-", 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from configurator.check import check_json
+from configurator.flags.commands import check_json
 from macros.hooks import write_configurator_zip
 from test_pyodide_engine import node, shipped_runtime  # noqa: F401 - a fixture
 
@@ -23,7 +23,7 @@ HOSTILE = ["x" * 100_000, "<script>alert(1)</script>", "sglang serve --model-pat
 
 def engine_data() -> str:
     """The data as the page fetches it: every covered release of every engine, one JSON text."""
-    from configurator.history import bundle
+    from configurator.flags.release_data import bundle
     return bundle()
 
 

@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from configurator import SpecError, load_spec, resolve
-from configurator.speccheck import check_spec
+from configurator.spec_flags import check_spec
 
 from test_engine import HW, SOURCE, arg, spec_dict
 

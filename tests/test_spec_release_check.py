@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from configurator import SpecError, load_spec, resolve
-from configurator.speccheck import check_spec, states
+from configurator.spec_flags import check_spec, states
 from macros.specs import SPEC_DIR, load_spec_file, spec_path
 
 KIMI = yaml.safe_load((SPEC_DIR / "kimi-k2.7-code.yaml").read_text(encoding="utf-8"))
@@ -159,7 +159,7 @@ def test_a_minimum_release_checks_every_covered_release_from_it():
 
 
 def test_a_near_removal_date_is_a_build_warning():
-    from configurator.speccheck import _day, removal_warnings
+    from configurator.spec_flags import _day, removal_warnings
     spec = load_spec(copy.deepcopy(KIMI), source="configurator/specs/kimi-k2.7-code.yaml")
     [warning] = removal_warnings(spec, KIMI, "2026-12-06")
     assert "--enable-dp-attention is marked for removal after 2026-12-31 (25 days from this build)" in warning

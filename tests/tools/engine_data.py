@@ -9,9 +9,9 @@ the package set is the known-good one of ../shared/tools/engines/setup.sh; torch
 through a .pth file, from --torch-env or a throwaway one). Then, inside that environment,
 tests/tools/engine_probe.py
 
-1. dumps what the engine's parsers declare → configurator/engine_data/<engine>-<release>.json
+1. dumps what the engine's parsers declare → configurator/flags/engine_data/<engine>-<release>.json
    (stored in its engine's chain: the oldest release in full, each later one as a delta against
-   the one before, configurator/history.py; adding an older release rewrites the next delta)
+   the one before, configurator/flags/release_data.py; adding an older release rewrites the next delta)
 2. runs the corpus (tests/data/engine_corpus.txt plus commands generated from the data:
    the seed's 56, every deprecated flag and value, typos, abbreviations, bad values) through
    the real entry points → tests/data/engine_verdicts/<engine>-<release>.json
@@ -35,9 +35,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from configurator import history  # noqa: E402  (standard library only)
+from configurator.flags import release_data  # noqa: E402  (standard library only)
 PROBE = ROOT / "tests" / "tools" / "engine_probe.py"
-DATA_DIR = ROOT / "configurator" / "engine_data"
+DATA_DIR = ROOT / "configurator" / "flags" / "engine_data"
 VERDICTS = ROOT / "tests" / "data" / "engine_verdicts"
 CORPUS = ROOT / "tests" / "data" / "engine_corpus.txt"
 GOLDEN = ROOT / "tests" / "data" / "kimi-k2.7-code.sglang.golden.json"
@@ -106,7 +106,7 @@ def probe(python: Path, engine: str, mode: str, stdin: str = "") -> object:
 
 def write_data(data: dict) -> Path:
     """Store the release in its engine's chain: the oldest in full, each later one as a delta
-    against the one before (configurator/history.py), so a new release adds only what changed."""
+    against the one before (configurator/flags/release_data.py), so a new release adds only what changed."""
     engine = data["engine"]
     with _locked(Path(tempfile.gettempdir()) / f"servebook-engine-data-{engine}.lock"):
         return _write_chain(engine, data)
@@ -126,15 +126,15 @@ def _locked(path):
 
 
 def _write_chain(engine, data):
-    releases = {d["release"]: d for d in history.expand(history.chain(engine))} if history.stored().get(engine) else {}
+    releases = {d["release"]: d for d in release_data.expand(release_data.chain(engine))} if release_data.stored().get(engine) else {}
     releases[data["release"]] = data
-    ordered = [releases[r] for r in sorted(releases, key=history.version_key)]
+    ordered = [releases[r] for r in sorted(releases, key=release_data.version_key)]
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     for i, full in enumerate(ordered):
         path = DATA_DIR / f"{engine}-{full['release']}.json"
-        path.write_text(history.dump(history.diff(ordered[i - 1], full) if i else full), encoding="utf-8")
+        path.write_text(release_data.dump(release_data.diff(ordered[i - 1], full) if i else full), encoding="utf-8")
         json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)  # strict JSON, as browsers read it
-    assert history.expand(history.chain(engine))[-1] == ordered[-1]
+    assert release_data.expand(release_data.chain(engine))[-1] == ordered[-1]
     return DATA_DIR / f"{engine}-{data['release']}.json"
 
 
@@ -199,7 +199,7 @@ def main(argv):
     try:
         python = venv / "bin" / "python"
         if args.verdicts_only:
-            data = next(d for d in history.expand(history.chain(engine)) if d["release"] == version)
+            data = next(d for d in release_data.expand(release_data.chain(engine)) if d["release"] == version)
         else:
             data = probe(python, engine, "dump")
             if data["release"] != version:

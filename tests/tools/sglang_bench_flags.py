@@ -7,7 +7,7 @@ of SGLang is imported) and writes them in the engine data's shape (names, nargs,
 simple defaults) into the given data file:
 
     pip download sglang==0.5.23 --no-deps -d /tmp/w
-    python3 tests/tools/sglang_bench_flags.py /tmp/w/sglang-0.5.23-*.whl configurator/engine_data/sglang-0.5.23.json
+    python3 tests/tools/sglang_bench_flags.py /tmp/w/sglang-0.5.23-*.whl configurator/flags/engine_data/sglang-0.5.23.json
 """
 
 import ast

@@ -1,10 +1,10 @@
 // Page side of "Check a command" ([data-command-check]). It holds no rules: the text goes to
-// configurator/check.py in the engine worker (window.servebookEngine, from configurator.js)
+// configurator/flags/commands.py in the engine worker (window.servebookEngine, from configurator.js)
 // and the answer is rendered as text, never as HTML. Python starts on intent (configurator.js
 // watches [data-command-check] too); the engine data is fetched on the first check.
 
 // The data's file name carries its content hash (data-engine-data, written by the build from
-// configurator/engine_data/: every covered release), so it may be cached forever.
+// configurator/flags/engine_data/: every covered release), so it may be cached forever.
 const MAX_SHOWN_LINE = 400; // characters of one pasted line echoed back
 let engineData = null; // Promise of the data's JSON text, fetched once per tab
 

@@ -21,7 +21,7 @@ const ENGINE_DIR = "/home/pyodide/servebook";
 // request is one line here (and its module's imports in the runtime's stdlib list).
 const ENTRY_POINTS = {
   resolve: "configurator.resolve_json", // (spec json, choices json) → view json
-  check: "configurator.check.check_json", // (pasted text, engine data json, spec json?) → answer json
+  check: "configurator.flags.commands.check_json", // (pasted text, engine data json, spec json?) → answer json
 };
 // Minimal valid lockfile: loadPyodide only checks `info.abi_version` (must
 // match pyodide.asm.wasm) and reads `packages`. Inlining it saves fetching

@@ -1,6 +1,6 @@
 """One engine command's arguments against its engine data: argparse's rules, re-done.
 
-The engine data (configurator/engine_data/*.json, written by `python3 dev.py engine-data`)
+The engine data (configurator/flags/engine_data/*.json, written by `python3 dev.py engine-data`)
 lists what the engine's own parser declares. This module applies Python 3.11's argparse
 rules to it (how words become options and values, prefix abbreviations, `--name=value`,
 `--` ends options) plus vLLM's FlexibleArgumentParser rewrites (`_` for `-` in names,

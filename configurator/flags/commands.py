@@ -1,12 +1,12 @@
 """Check launch commands against what an engine release's own parser accepts.
 
 Standard library only (it runs in Pyodide too). The facts come from the engine data in
-configurator/engine_data/<engine>-<release>.json, written from the real engines by
-`python3 dev.py engine-data sglang==0.5.23`; the rules of argparse are in argcheck.py.
+configurator/flags/engine_data/<engine>-<release>.json, written from the real engines by
+`python3 dev.py engine-data sglang==0.5.23`; the rules of argparse are in argparse_rules.py.
 
 Command line (tests and tools rely on it): one JSON line per command read from stdin,
 
-    python -m configurator.check [sglang-0.5.23 vllm-0.33.0] < commands.txt
+    python -m configurator.flags.commands [sglang-0.5.23 vllm-0.33.0] < commands.txt
     {"engine": "sglang", "release": "0.5.23", "ok": true, "problems": [{"flag", "kind", "message"}]}
 
 `ok` means the real parser would accept the command (warnings allowed). Problem kinds:
@@ -44,8 +44,8 @@ import os
 import re
 import sys
 
-from . import argcheck, cmdtext, history
-from .argcheck import Options, problem
+from . import argparse_rules, release_data, shell_text
+from .argparse_rules import Options, problem
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine_data")
 ENV_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -55,7 +55,7 @@ MAX_PROBLEMS = 100  # per command
 
 def available() -> list[str]:
     """Engine releases shipped with the package, e.g. ["sglang-0.5.23", "vllm-0.33.0"] (full or delta files)."""
-    return sorted(f"{e}-{r}" for e, releases in history.stored().items() for r in releases)
+    return sorted(f"{e}-{r}" for e, releases in release_data.stored().items() for r in releases)
 
 
 _expanded = {}
@@ -65,7 +65,7 @@ def load(name: str) -> dict:
     """The full data of one release ("sglang-0.5.23"), rebuilt from its engine's base and deltas."""
     engine, _, release = os.path.basename(name).partition("-")
     if engine not in _expanded:
-        _expanded[engine] = {d["release"]: d for d in history.expand(history.chain(engine))} if history.stored().get(engine) else {}
+        _expanded[engine] = {d["release"]: d for d in release_data.expand(release_data.chain(engine))} if release_data.stored().get(engine) else {}
     if release not in _expanded[engine]:
         raise FileNotFoundError(f"no engine data for {engine} {release!r} (have: {', '.join(available())})")
     return _expanded[engine][release]
@@ -85,10 +85,10 @@ class Checker:
 
     def check_text(self, text):
         """{"error": message} for text that cannot be read at all, else {"commands": [...]}."""
-        hostile = cmdtext.too_hostile(text)
+        hostile = shell_text.too_hostile(text)
         if hostile:
             return {"error": hostile, "commands": []}
-        commands = cmdtext.split_commands(text)
+        commands = shell_text.split_commands(text)
         if not commands:
             return {"error": "There is no command in the text.", "commands": []}
         if len(commands) > MAX_COMMANDS:
@@ -116,16 +116,16 @@ class Checker:
         if engine == "sglang" and mode == "cli":
             args, pre = _sglang_cli(opts, args, command.first)
             problems += pre
-        parsed, seen, _ = argcheck.parse(opts, args, hints=hints)
+        parsed, seen, _ = argparse_rules.parse(opts, args, hints=hints)
         problems += parsed
         problems += _after_parse(opts, seen)
-        problems.sort(key=lambda p: (p["kind"] not in argcheck.REJECTS, p["stage"], p["line"] or 0))
+        problems.sort(key=lambda p: (p["kind"] not in argparse_rules.REJECTS, p["stage"], p["line"] or 0))
         if len(problems) > MAX_PROBLEMS:  # a pasted wall of flags must not become a wall of JSON
             more = len(problems) - MAX_PROBLEMS
             problems = problems[:MAX_PROBLEMS] + [problem(problems[MAX_PROBLEMS]["kind"], None, f"and {more} more problems like these",
                                                           problems[MAX_PROBLEMS]["line"], "post")]
         result["problems"] = problems
-        result["ok"] = not any(p["kind"] in argcheck.REJECTS for p in problems)
+        result["ok"] = not any(p["kind"] in argparse_rules.REJECTS for p in problems)
         result["seen"] = seen
         return result
 
@@ -225,7 +225,7 @@ def _env_problems(opts, env):
     prefixes, names = tuple(opts.env.get("prefixes", [])), opts.env.get("names", [])
     for n, (name, _, line) in enumerate(env):
         if prefixes and name.startswith(prefixes) and name not in names:
-            near = difflib.get_close_matches(name, names, n=3, cutoff=0.8) if n < argcheck.MAX_HINTS else []
+            near = difflib.get_close_matches(name, names, n=3, cutoff=0.8) if n < argparse_rules.MAX_HINTS else []
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             problems.append(problem("unknown-env", name, f"{name} is not an environment variable "
                                     f"{opts.label()} declares{hint}", line, "post"))
@@ -248,7 +248,7 @@ def _after_parse(opts, seen):
                 text = f"{opts.label()}: {dep_value['message']}" + (f" {dep_value['also']}" if dep_value.get("also") else "")
                 problems.append(problem("deprecated", word.split("=")[0], text, line, "post", canonical))
         needs = opt.get("requires")
-        if needs and argcheck.classify(opts, word)[1] == needs[0] and opts.by_name[needs[1]]["names"][0] not in seen:
+        if needs and argparse_rules.classify(opts, word)[1] == needs[0] and opts.by_name[needs[1]]["names"][0] not in seen:
             problems.append(problem("missing", word.split("=")[0], f"{needs[0]} requires {needs[1]} "
                                     f"in {opts.label()}", line, "post", canonical))
         if len(uses) > 1 and not opt.get("repeatable"):
@@ -276,7 +276,7 @@ def public(result, lines, spec_why, checker):
     from .fix import fixed_command
 
     problems = [{k: p[k] for k in ("flag", "kind", "message", "line", "option")} |
-                {"severity": "error" if p["kind"] in argcheck.REJECTS else "warning"} for p in result["problems"]]
+                {"severity": "error" if p["kind"] in argparse_rules.REJECTS else "warning"} for p in result["problems"]]
     flags_by_line = {}
     for canonical, uses in result["seen"].items():
         for word, line, _ in uses:
@@ -307,7 +307,7 @@ def _spec_why(spec_text, checker):
     for opts in engine["commands"].values():
         for rule in rules:
             if isinstance(rule, dict) and isinstance(rule.get("flag"), str) and isinstance(rule.get("why"), str):
-                opt, _, _, how = argcheck.classify(opts, rule["flag"])
+                opt, _, _, how = argparse_rules.classify(opts, rule["flag"])
                 if opt is not None:
                     out.setdefault(opt["names"][0], rule["why"])
     return out
@@ -317,17 +317,17 @@ _checkers = {}
 
 
 def _checker_for(engine_data):
-    """(Checker of one release per engine, across.Releases or None) for check_json's engine_data:
+    """(Checker of one release per engine, releases.Releases or None) for check_json's engine_data:
     None (every shipped release), "sglang-0.5.23,vllm-0.33.0" (CPython), the JSON text of one data
     file or a list of them (one release each), or the page's bundle {"engines": {engine: [files]}}."""
-    from .across import Releases
+    from .releases import Releases
 
     # The page sends the same data text with every check: parse it once (a hash of 160 KB is ~0.1 ms).
     key = engine_data if not isinstance(engine_data, str) or len(engine_data) < 200 else (len(engine_data), hash(engine_data))
     if key in _checkers:
         return _checkers[key]
     if engine_data is None:
-        found = Releases.from_files({e: history.chain(e) for e in history.stored()})
+        found = Releases.from_files({e: release_data.chain(e) for e in release_data.stored()})
     elif re.fullmatch(r"[a-z0-9.,-]+", engine_data):
         found = Checker([load(n) for n in engine_data.split(",")])
     else:
@@ -357,8 +357,8 @@ def check_json(text, engine_data=None, spec=None, release=None) -> str:
 
     With several releases per engine (the page's bundle, or engine_data None), `release` picks the
     one to check against ("latest" by default, "sglang 0.5.9"); each command then also gets
-    "verdicts" [{"release", "ok"}] over every covered release, "runs_on" and "history" (across.py)."""
-    from .across import Releases, annotate
+    "verdicts" [{"release", "ok"}] over every covered release, "runs_on" and "history" (releases.py)."""
+    from .releases import Releases, annotate
 
     try:
         found = _checker_for(engine_data)
@@ -404,7 +404,7 @@ def cli_line(result) -> dict:
             "problems": [{k: p[k] for k in ("flag", "kind", "message")} for p in result["problems"]]}
 
 
-USAGE = """usage: python -m configurator.check [NAME ...] [--release RELEASE] [--all-releases] < commands.txt
+USAGE = """usage: python -m configurator.flags.commands [NAME ...] [--release RELEASE] [--all-releases] < commands.txt
   NAME            data to check against, e.g. sglang-0.5.23 (default: the newest of each engine)
   --release R     check against release R, e.g. 'sglang 0.5.9' or 0.5.9 (default: latest)
   --all-releases  also give each covered release's verdict ("releases", "runs_on")"""
@@ -434,17 +434,17 @@ def _options(argv):
 
 
 def main(argv=None) -> int:
-    from .across import Releases, runs_on
+    from .releases import Releases, runs_on
 
     try:
         names, release, every = _options(argv if argv is not None else sys.argv[1:])
-        releases = Releases.from_files({e: history.chain(e) for e in history.stored()})
+        releases = Releases.from_files({e: release_data.chain(e) for e in release_data.stored()})
         if release or every:
             checker = releases.checker(releases.pick(release))
         else:
             checker = Checker([load(n) for n in (names or latest())])
     except (ValueError, OSError) as exc:
-        print(f"python -m configurator.check: {exc}", file=sys.stderr)
+        print(f"python -m configurator.flags.commands: {exc}", file=sys.stderr)
         return 2
     text = sys.stdin.read()
     answer = checker.check_text(text)

@@ -1,6 +1,6 @@
 """Engine data across releases: stored as one full release plus deltas, and what changed.
 
-configurator/engine_data/<engine>-<release>.json is either a full release (the oldest one
+configurator/flags/engine_data/<engine>-<release>.json is either a full release (the oldest one
 covered: "engine", "release", "images", "env", "commands") or a delta against the release
 before it ("after": "<previous release>"), so adding a release adds only what changed:
 

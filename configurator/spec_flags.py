@@ -1,7 +1,7 @@
 """Build-time check of every command a spec can produce, against its engine release's data.
 
 A spec opts in with `release: "0.5.23"` (its `engine` names the data file,
-configurator/engine_data/<engine>-<release>.json). Every reachable radio state is resolved
+configurator/flags/engine_data/<engine>-<release>.json). Every reachable radio state is resolved
 with each free-form field (shown in that state) empty, at its bounds and with a hostile value; each command is
 checked like a pasted one. An unknown flag, a bad value or an undeclared engine variable is
 a SpecError naming the spec, the state and the flag. A deprecated flag or value passes only
@@ -14,11 +14,11 @@ environment variable the release does not declare passes only if the spec lists 
 import re
 import sys
 
-from .across import runs_on
-from .check import Checker, available, load
-from .history import version_key
+from .flags.releases import runs_on
+from .flags.commands import Checker, available, load
+from .flags.release_data import version_key
 from .errors import SpecError
-from .resolve import MAX_TEXT, field_variant, resolve_state
+from .resolver import MAX_TEXT, field_variant, resolve_state
 from .spec import FIELD_KINDS, reachable_states
 
 MAX_STATES = 20_000
@@ -206,8 +206,8 @@ def result_engine(checker, command):
 def _runs_on_notes(spec, runs):
     """"Runs on sglang 0.5.9–0.5.23" for each engine's commands, from every covered release's data: one
     note per engine, or one per value of the choice that decides the range (e.g. the hardware)."""
-    from . import history
-    from .across import Releases
+    from .flags import release_data as history
+    from .flags.releases import Releases
     releases = Releases.from_files({e: history.chain(e) for e in runs if e})
     notes = []
     for engine, seen in sorted((e, s) for e, s in runs.items() if e):

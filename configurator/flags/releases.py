@@ -1,16 +1,16 @@
 """One command against every covered release of its engine: where it runs, each flag's history,
 and the command corrected for a chosen release. Standard library only (runs in Pyodide).
 
-The facts are the engine data of each release (configurator/history.py rebuilds them from the
+The facts are the engine data of each release (configurator/flags/release_data.py rebuilds them from the
 stored base and deltas); a flag's history is read off by checking it against each release in
-turn, and renames come from history.changes (the engine's own deprecation text, or an option
+turn, and renames come from release_data.changes (the engine's own deprecation text, or an option
 of the same kind under a close name that takes the old one's place).
 """
 
 import re
 
-from . import argcheck, cmdtext, history
-from .check import Checker
+from . import argparse_rules, release_data, shell_text
+from .commands import Checker
 
 RANGE_DASH = "–"
 # Flags gone before the oldest covered release, so the engine data cannot know them: each with the
@@ -28,12 +28,12 @@ class Releases:
     """Full engine data of several releases per engine ({engine: [full data, oldest first]})."""
 
     def __init__(self, engines):
-        self.engines = {e: sorted(full, key=lambda d: history.version_key(d["release"])) for e, full in engines.items()}
+        self.engines = {e: sorted(full, key=lambda d: release_data.version_key(d["release"])) for e, full in engines.items()}
         self._checkers, self._changes = {}, {}
 
     @classmethod
     def from_files(cls, files_by_engine):
-        return cls({e: history.expand(files) for e, files in files_by_engine.items()})
+        return cls({e: release_data.expand(files) for e, files in files_by_engine.items()})
 
     def names(self, engine):
         return [d["release"] for d in self.engines.get(engine, [])]
@@ -74,12 +74,12 @@ class Releases:
         return self.checker({engine: release}).engines[engine]["commands"]
 
     def changes(self, engine, release):
-        """history.changes from the release before `release` to it (cached)."""
+        """release_data.changes from the release before `release` to it (cached)."""
         key = (engine, release)
         if key not in self._changes:
             names = self.names(engine)
             at = names.index(release)
-            self._changes[key] = history.changes(self.engines[engine][at - 1], self.engines[engine][at]) if at else {}
+            self._changes[key] = release_data.changes(self.engines[engine][at - 1], self.engines[engine][at]) if at else {}
         return self._changes[key]
 
     # --- one command across releases -------------------------------------------------------
@@ -87,7 +87,7 @@ class Releases:
     def verdicts(self, engine, text, known=None):
         """[(release, ok)] for one command's text, every covered release of its engine (`known`: a
         release already checked, {release: ok}). Only accept/reject: no spelling hints (difflib is slow)."""
-        commands = cmdtext.split_commands(text)
+        commands = shell_text.split_commands(text)
         out = []
         for release in self.names(engine):
             if known and release in known:
@@ -122,7 +122,7 @@ class Releases:
         opts = self.one(engine, release).get(command)
         if opts is None:
             return {"how": "unknown"}
-        opt, used, _, how = argcheck.classify(opts, flag)
+        opt, used, _, how = argparse_rules.classify(opts, flag)
         state = {"how": how, "option": opt["names"][0] if opt else None, "deprecated": None, "choice": None,
                  "matches": used if how == "ambiguous" else None}
         if opt is not None:
@@ -236,7 +236,7 @@ def _renamed_fix(releases, raw, shown, lines):
             earlier = EARLIER.get((raw["engine"], entry["flag"]), {})
             if event["change"] == "removed-earlier" and earlier.get("drop") and earlier["requires"] in raw["seen"]:
                 to[entry["flag"]] = ""
-    rejecting = [p for p in raw["problems"] if p["kind"] in argcheck.REJECTS]
+    rejecting = [p for p in raw["problems"] if p["kind"] in argparse_rules.REJECTS]
     for p in rejecting:  # `--tp` for the engine's `-tp`: its long name, as certain as a rename
         short = "-" + (p["flag"] or "")[2:]
         if p["kind"] == "unknown" and (p["flag"] or "").startswith("--") and short in opts.by_name:
