@@ -7,8 +7,7 @@ import re
 import reprlib
 from typing import Any
 
-from . import conditions, derived, outputs, sources
-from .render import _fill, fill_ref, render_command
+from . import conditions, parts
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
@@ -109,9 +108,9 @@ def resolve(spec, choices: Any = None) -> dict:
             if value != fallback:
                 query[opt_id] = ",".join(value) if opt.kind == "checkbox" else value
 
-    memo = _memo(spec)
+    memo = parts.memo(spec)
     memo.last = (_key(choices), values, views)  # field_variant() starts from this state
-    run = _Run(spec, values, memo)
+    run = parts.Run(spec, values, memo)
     field_errors = {o: v["error"] for o, v in views.items() if v.get("error")}
     command, argv, explanations = run.part("command", run.command)
     view = {
@@ -131,153 +130,6 @@ def resolve(spec, choices: Any = None) -> dict:
     return view
 
 
-class _Memo:
-    """One spec's rendered parts (the command, its source, the notes, each output), each kept under
-    the values of the references it read: the options' values, their items' facts and table cells
-    ("roots"; derived values count as the roots they read). `refs[part]` lists every root the part
-    has ever read, so two states with equal values there render it alike. A state that reads a root
-    not listed yet adds it, and the part's results (keyed without it) are dropped."""
-
-    def __init__(self, spec):
-        self.values = {v.id: v for v in spec.values}
-        self.refs, self.results = {}, {}
-        self.last = None  # (choices key, option values, option views) of the last resolved state
-        # Options whose value some option's visibility, default, disabled or required flag reads:
-        # a field outside this set changes nothing but its own view and the parts that read it.
-        flags = [o.when for o in spec.options] + [f for o in spec.options for i in o.items
-                                                  for f in (i.default, i.disabled, i.required)]
-        self.loop_reads = {r.option for f in flags if isinstance(f, conditions.Combine) for r in conditions.refs(f)}
-
-
-_memos: dict = {}  # id(spec) → (spec, _Memo), for the last few specs
-
-
-def _memo(spec) -> _Memo:
-    entry = _memos.get(id(spec))
-    if entry is None or entry[0] is not spec:
-        if len(_memos) >= 4:  # a build loads a few specs; serve keeps loading new ones
-            _memos.clear()
-        entry = _memos[id(spec)] = (spec, _Memo(spec))
-    return entry[1]
-
-
-_MISSING = object()
-
-
-class _Run:
-    """Rendering one state: the options' values are set; derived values are computed when first
-    read (each remembers the roots it read), parts come from the memo when their roots match."""
-
-    def __init__(self, spec, values, memo):
-        self.spec, self.values, self.memo = spec, values, memo
-        self.derived = {}  # value id → (raw value, as shown, roots read)
-        self.trace = set()  # roots read by the part being rendered
-
-    def root(self, ref):
-        table = self.spec.tables.get(ref.option)
-        if table is not None:
-            row = table.row(self.values)
-            return None if row is None else row.get(ref.fact)
-        value = self.values.get(ref.option)
-        if value is None or ref.fact is None:
-            return value
-        return self.spec.by_id[ref.option].item(value).facts.get(ref.fact)
-
-    def lookup(self, ref):
-        if ref.option in self.memo.values and ref.fact is None:
-            return self._derived(ref.option)[0]
-        self.trace.add(ref)
-        return self.root(ref)
-
-    def fill(self, ref):
-        """Placeholders read derived values as shown (formatted); conditions read the raw ones."""
-        if ref.option in self.memo.values and ref.fact is None:
-            return self._derived(ref.option)[1]
-        return self.lookup(ref)
-
-    def _derived(self, value_id):
-        found = self.derived.get(value_id)
-        if found is None:
-            outer, self.trace = self.trace, set()
-            try:
-                raw = _derive(self.spec, self.memo.values[value_id], self.lookup, self.fill)
-            finally:
-                roots, self.trace = self.trace, outer
-            fmt = self.memo.values[value_id].format
-            found = self.derived[value_id] = (raw, None if raw is None else derived.shown(raw, fmt), roots)
-        self.trace |= found[2]
-        return found
-
-    def each(self, repeat):
-        """Bind a repeated output's value to each number in turn (then the values as they were)."""
-        numbers = outputs.repeat_range(repeat, self.lookup(conditions.Ref(repeat[2])))
-        kept = self.derived
-        bound = self.memo.values.get(repeat[0])
-        try:
-            for number in numbers:
-                self.derived = {} if bound is None else {
-                    bound.id: (number, derived.shown(number, bound.format), frozenset())}
-                yield number
-        finally:
-            self.derived = kept
-
-    def key(self, part):
-        refs = self.memo.refs.setdefault(part, [])
-        found = tuple(self.root(r) for r in refs)
-        return found + tuple(map(type, found))  # typed: True is not 1, as in conditions
-
-    def part(self, name, render, extra=()):
-        """render(), or the same part's result for a state whose roots it reads are equal."""
-        results = self.memo.results.setdefault(name, {})
-        key = self.key(name) + extra
-        try:
-            found = results.get(key, _MISSING)
-        except TypeError:  # an unhashable fact: render it every time
-            found, results = _MISSING, None
-        if found is not _MISSING:
-            return found
-        outer, self.trace = self.trace, set()
-        try:
-            found = render()
-        finally:
-            read, self.trace = self.trace, outer
-        if results is not None:
-            refs = self.memo.refs[name]
-            new = read.difference(refs)
-            if new:  # keys made without these roots no longer tell states apart
-                refs += sorted(new, key=repr)
-                results.clear()
-                key = self.key(name) + extra
-            results[key] = found
-        return found
-
-    def command(self):
-        return render_command(self.spec, self.lookup, fill=self.fill)
-
-    def source(self):
-        return sources.pick(self.spec.command_source, lambda cond: conditions.holds(cond, self.lookup))
-
-    def notes(self):
-        return [{"level": n.level, "text": n.text, **({"source": n.source} if n.source else {})}
-                for n in self.spec.notes if n.when is None or conditions.holds(n.when, self.lookup)]
-
-    def output(self, output, field_errors):
-        """The output as the view lists it, or None where it does not apply."""
-        shown = outputs.render_outputs(
-            (output,), lambda ref: fill_ref(ref, self.spec, self.fill),
-            lambda cond: conditions.holds(cond, self.lookup),
-            lambda command: render_command(self.spec, self.lookup, command, self.fill)[0],
-            field_errors, self.each)
-        return shown[0] if shown else None
-
-    def output_part(self, output, field_errors):
-        errors = tuple((field_errors or {}).get(f) for f in output.fields)  # they show in the text
-        return self.part(("output", output.id), lambda: self.output(output, field_errors), errors)
-
-    def outputs(self, field_errors):
-        return [o for o in (self.output_part(out, field_errors) for out in self.spec.outputs) if o is not None]
-
-
 def field_variant(spec, choices, field, text):
     """What the build's check reads of resolve(spec, {**choices, field: text}): its state, command,
     notes and shell outputs (a dict with those keys), where `choices` is a base state (choices of
@@ -286,7 +138,7 @@ def field_variant(spec, choices, field, text):
     Only the parts that read the field are rendered again (the others are the base state's), and
     those come from the memo when another state rendered them alike: the check varies every field
     of every state, but a field shows in few parts."""
-    memo = _memo(spec)
+    memo = parts.memo(spec)
     if field in memo.loop_reads:  # the field steers other options: resolve all of it
         view = resolve(spec, {**choices, field: text})
         return {**view, "outputs": [o for o in view["outputs"] if o["lang"] == "shell"]}
@@ -304,14 +156,14 @@ def field_variant(spec, choices, field, text):
     if value == values.get(field):  # empty, or refused (so not applied): the base state's parts
         return {"state": state, "command": base["command"], "notes": base["notes"],
                 "outputs": [o for o in base["outputs"] if o["lang"] == "shell"]}
-    run = _Run(spec, {**values, field: value}, memo)
+    run = parts.Run(spec, {**values, field: value}, memo)
     errors = {o: v["error"] for o, v in {**views, field: view}.items() if v.get("error")}
 
     def reads(part):
         return any(r.option == field for r in memo.refs.get(part, ()))
 
     def again(part, render, extra=()):
-        return run.part(part, render, extra) if reads(part) else _MISSING
+        return run.part(part, render, extra) if reads(part) else parts.MISSING
 
     command = again("command", run.command)
     notes = again("notes", run.notes)
@@ -321,22 +173,8 @@ def field_variant(spec, choices, field, text):
         found = run.output_part(out, errors) if reads(("output", out.id)) else by_id.get(out.id)
         if found is not None:
             shown.append(found)
-    return {"state": state, "command": base["command"] if command is _MISSING else command[0],
-            "notes": base["notes"] if notes is _MISSING else notes, "outputs": shown}
-
-
-def _derive(spec, value, lookup, fill):
-    if value.calc is not None:
-        return derived.evaluate(value.calc, lookup)
-    for when, template in value.alternatives:
-        if when is not None and not conditions.holds(when, lookup):
-            continue
-        if template is None:
-            return None
-        filled = _fill(template, spec, fill)
-        if filled is not None:
-            return filled
-    return None
+    return {"state": state, "command": base["command"] if command is parts.MISSING else command[0],
+            "notes": base["notes"] if notes is parts.MISSING else notes, "outputs": shown}
 
 
 def _key(choices):
