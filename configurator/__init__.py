@@ -8,7 +8,9 @@ import json
 
 from .errors import SpecError
 from .resolver import resolve
-from .spec import Spec, all_states, load_spec
+from .loader import load_spec
+from .spec import Spec
+from .states import all_states
 
 __all__ = ["SpecError", "Spec", "load_spec", "resolve", "resolve_json", "all_states"]
 

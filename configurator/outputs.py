@@ -3,7 +3,7 @@
     outputs:
       - id: verify                 # the page's hook: [data-output="verify"]
         title: Verify
-        lang: shell                # shell | python | json | text
+        lang: shell                # shell | python | json | text | table
         when: {engine: vllm}       # optional: shown only when this holds
         fields: [frac, ctx]        # optional (text outputs): a typed entry of these fields that
                                    # cannot be applied is named at the top of the output
@@ -26,33 +26,25 @@ value a reader types can break out of its context:
   dq    inside a shell "double-quoted" string
   py    inside a Python "string" literal
   json  inside a JSON "string" (also safe inside a shell '…' string)
-  text  as is: only in `lang: text` outputs, which are read, not run
+  text  as is: only in `lang: text` or `lang: table` outputs, which are read, not run
+
+A `lang: table` output is text whose lines holding " | " are table rows (the first row of a run
+is its header); `[label](https://…)` is a link and `**…**` strong. The page renders it as a table, the
+text stays readable as it is (llms.txt, copy).
 A line whose placeholder has no value (a field left empty, a hidden option) is left out.
 """
 
 import json
 import shlex
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from . import conditions
+from .placeholders import template_refs
 
-LANGS = ("shell", "python", "json", "text")
+LANGS = ("shell", "python", "json", "text", "table")
+READ = ("text", "table")  # outputs that are read, not run: values go in as they are
 ESCAPES = ("sh", "dq", "py", "json", "text")
-
-
-_parsed: dict = {}  # template → its parts: a build fills each template thousands of times
-
-
-def template_refs(template):
-    """(literal, reference, format spec, conversion) parts of a template like 'x{hardware.tp}'."""
-    parts = _parsed.get(template)
-    if parts is None:
-        if len(_parsed) > 4096:  # specs edited over a long `mkdocs serve`: keep memory flat
-            _parsed.clear()
-        parts = _parsed[template] = tuple(string.Formatter().parse(template))  # a bad one raises, uncached
-    return parts
 
 
 @dataclass(frozen=True)
@@ -116,8 +108,8 @@ def parse_outputs(c, raw_outputs, check_template_refs, check_cond, parse_command
             lines = tuple(_line(c, raw_line, f"{where}.lines[{j}]", lang, check_template_refs, check_cond)
                           for j, raw_line in enumerate(_list(c, raw["lines"], f"{where}.lines")))
         fields = raw.get("fields", [])
-        if not isinstance(fields, list) or (fields and lang != "text") or not all(is_field(f) for f in fields):
-            c.fail(f"{where}.fields", "expected a list of text or integer field ids, in a lang: text output")
+        if not isinstance(fields, list) or (fields and lang not in READ) or not all(is_field(f) for f in fields):
+            c.fail(f"{where}.fields", "expected a list of text or integer field ids, in a lang: text or table output")
         repeat = _repeat(c, raw["repeat"], f"{where}.repeat", check_template_refs) if "repeat" in raw else None
         source = check_source(raw.get("source"), f"{where}.source") if check_source else None
         out.append(Output(output_id, c.text(raw["title"], f"{where}.title"), lang, when, lines, command, where,
@@ -173,8 +165,8 @@ def _line(c, raw, where, lang, check_template_refs, check_cond):
             continue
         if conversion or how not in ESCAPES:
             c.fail(where, f"placeholder {{{ref}}} must say how it is escaped: {{{ref}:sh}}, :dq, :py, :json or :text")
-        if how == "text" and lang != "text":
-            c.fail(where, f"{{{ref}:text}} is unescaped: only for lang: text outputs")
+        if how == "text" and lang not in READ:
+            c.fail(where, f"{{{ref}:text}} is unescaped: only for lang: text or table outputs")
         check_template_refs(ref, where)
     return Line(raw, when)
 

@@ -13,7 +13,7 @@ with `new-line` starts a new line of the environment block (`A=1 \\` / `B=2 \\` 
 import shlex
 
 from . import conditions
-from .spec import split_home, split_var, template_refs
+from .placeholders import split_home, split_var, template_refs
 
 
 def _word(template, spec, lookup):

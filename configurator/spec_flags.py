@@ -14,12 +14,14 @@ environment variable the release does not declare passes only if the spec lists 
 import re
 import sys
 
-from .flags.releases import runs_on
-from .flags.commands import Checker, available, load
+from .flags import release_data as history
+from .flags.checker import Checker, available, load
 from .flags.release_data import version_key
+from .flags.releases import Releases, runs_on
 from .errors import SpecError
 from .resolver import MAX_TEXT, field_variant, resolve_state
-from .spec import FIELD_KINDS, reachable_states
+from .spec import FIELD_KINDS
+from .states import reachable_states
 
 MAX_STATES = 20_000
 HOSTILE = "$(reboot); rm -rf ~ '\"<b>`"
@@ -206,8 +208,6 @@ def result_engine(checker, command):
 def _runs_on_notes(spec, runs):
     """"Runs on sglang 0.5.9–0.5.23" for each engine's commands, from every covered release's data: one
     note per engine, or one per value of the choice that decides the range (e.g. the hardware)."""
-    from .flags import release_data as history
-    from .flags.releases import Releases
     releases = Releases.from_files({e: history.chain(e) for e in runs if e})
     notes = []
     for engine, seen in sorted((e, s) for e, s in runs.items() if e):

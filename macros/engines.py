@@ -4,7 +4,7 @@ read from the engine data the checks use (configurator/flags/engine_data/), neve
 from hashlib import sha256
 
 from configurator.flags import release_data
-from configurator.flags.commands import latest, load
+from configurator.flags.checker import latest, load
 
 
 def data_bundle() -> tuple[str, bytes]:

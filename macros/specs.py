@@ -11,7 +11,7 @@ import yaml
 
 from configurator import SpecError, load_spec
 from configurator import spec_flags
-from configurator.flags import commands as engine_check
+from configurator.flags import checker as engine_check
 from configurator.spec_flags import check_spec, removal_warnings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,11 @@ import jinja2
 import markupsafe
 
 import configurator
+from configurator.client import client_model
 from configurator.resolver import resolve_state
 
 from .specs import cached, load_spec_file, spec_path
+from .table_output import table_html
 
 # Above these bounds the page ships only the views of the choices nearest the default (fewest
 # explicit choices first); a click beyond them waits for Python instead of every page load
@@ -44,6 +46,14 @@ def keep_lines(text: str) -> markupsafe.Markup:
 
 
 _templates.filters["keep_lines"] = keep_lines
+_templates.filters["table_html"] = table_html  # `lang: table` outputs (the memory tab)
+
+
+def attribute_json(value) -> markupsafe.Markup:
+    """JSON for an attribute in single quotes: only &, < and ' escaped. Its many double quotes
+    stay as they are: escaped as &#34;, they made the deploy page's HTML a fifth larger."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return markupsafe.Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&#39;"))
 
 
 def render_configurator(name: str) -> str:
@@ -53,7 +63,10 @@ def render_configurator(name: str) -> str:
     # Every state resolved (~1 s for Kimi): kept in build/cache/ with the spec's check.
     static = cached(path, "static", lambda: static_views(spec), Path(__file__),
                     params=f"{MAX_STATIC_STATES}/{MAX_STATIC_BYTES}")
-    data = {"spec": source, "static": static}
+    # The page script reads the client model (what the page needs, decided by the engine) and
+    # the table; the authored spec goes to the Python engine in the worker only (data-spec,
+    # passed through unread).
+    data = {"spec": client_model(spec), "static": static}
     html = _templates.get_template("configurator.html").render(
         spec=spec, view=view, options={o["id"]: o for o in view["options"]},
         outputs={o["id"]: o for o in view["outputs"]}, reasons=reasons(spec, view),
@@ -63,7 +76,7 @@ def render_configurator(name: str) -> str:
         uid="sb-" + re.sub(r"[^a-z0-9_-]", "-", spec.name),
         # An attribute, not an inline <script>: Material re-creates inline scripts on
         # instant navigation, and search/llms.txt would index script text.
-        data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        data=attribute_json(data), engine_spec=attribute_json(source),
     )
     # Markdown treats a blank line as the end of a raw HTML block: keep it one block.
     return "\n".join(line for line in html.splitlines() if line.strip())

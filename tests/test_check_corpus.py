@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from configurator.flags import argparse_rules, release_data
-from configurator.flags.commands import Checker, available, load
+from configurator.flags.checker import Checker, available, load
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = sorted((ROOT / "tests" / "data" / "engine_verdicts").glob("*.json"))

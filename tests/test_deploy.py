@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from configurator import all_states, resolve
-from configurator.spec import reachable_states as spec_states
+from configurator.states import reachable_states as spec_states
 from configurator.flags.commands import check
 from macros.specs import load_spec_file, spec_path
 
@@ -328,10 +328,9 @@ def test_hostile_values_stay_literal_in_a_real_shell(tmp_path):
 def memory(choices):
     view = resolve(SPEC, choices)
     text = outputs(view)["memory"]
-    row = lambda what: next((l.split(None, 1)[1] if False else l for l in text.splitlines()
-                             if l.strip().startswith(what)), "")
-    tokens = row("Tokens in the pool")[34:].split()[0] if row("Tokens in the pool") else None
-    verdict = next((l for l in text.splitlines() if l.startswith("Context length")), "")
+    rows = {cells[0]: cells[1:] for cells in (l.split(" | ") for l in text.splitlines() if " | " in l)}
+    tokens = rows["Tokens in the pool"][0] if "Tokens in the pool" in rows else None
+    verdict = next((l.strip("*") for l in text.splitlines() if l.strip("*").startswith("Context length")), "")
     warned = any("does not fit" in n["text"] for n in view["notes"])
     return tokens, verdict, warned, text
 
@@ -418,6 +417,31 @@ def test_vllm_applies_its_fraction_to_the_whole_card():
     assert memory({"engine": "vllm", "frac": "0.5"})[0] == tokens(pool, 61 * 576 * 2)
 
 
+def test_fp8_and_bf16_pools_worked_by_hand():
+    # SGLang on MI355X at 8,192 tokens (no aiter scaling): FP8 KV, 1 byte an element.
+    pool = 0.8 * (288 - 2.5) - weights(4) - 0.1
+    assert memory({"hardware": "mi355x", "ctx": "8192"})[0] == tokens(pool, 61 * 576 * 1)
+    # SGLang on H200 with 0.9 typed: BF16 KV, 2 bytes; the same pool would hold half the tokens.
+    pool = 0.9 * (140.4 - 2.5) - weights(8) - 0.1
+    assert memory({"hardware": "h200", "frac": "0.9"})[0] == tokens(pool, 61 * 576 * 2)
+    assert int(tokens(pool, 61 * 576 * 1).replace(",", "")) // 2 == int(tokens(pool, 61 * 576 * 2).replace(",", ""))
+
+
+def test_vllm_recipe_forms_worked_by_hand():
+    base = {"engine": "vllm", "speculative": "off"}
+    # TP over the recipe's 8-GPU node, also on MI300X (the SGLang commands there use TP 4).
+    pool = 0.92 * 191.69 - weights(8) - 7.3
+    assert memory({**base, "hardware": "mi300x", "strategy": "tp"})[0] == tokens(pool, 61 * 576 * 2)
+    # Eagle3: one draft layer more per token.
+    pool = 0.92 * 140.4 - weights(8) - 7.3
+    assert memory({**base, "hardware": "h200", "strategy": "tp", "speculative": "eagle3"})[0] == tokens(pool, 62 * 576 * 2)
+    # DEP: attention whole on each of 8 ranks, a pool per rank; requests counted per rank × 8.
+    pool = 0.92 * 140.4 - weights(8, dp=8) - 7.3
+    got, verdict, _, _ = memory({**base, "hardware": "h200", "strategy": "dep", "ctx": "131072"})
+    per_rank = int(pool * GIB // (61 * 576 * 2))
+    assert got == f"{per_rank:,}" and f"fits: {8 * (per_rank // 131072)} requests" in verdict
+
+
 def test_marginal_when_within_the_error():
     _, verdict, warned, _ = memory({"dpattention": "enabled"})
     assert verdict.split(": ")[1].startswith("marginal") and not warned
@@ -446,10 +470,16 @@ def test_every_published_state_gets_an_estimate():
 
 
 def test_memory_estimate_names_its_facts_and_sources():
+    # Each row cites its own source (the platform's capacity source, not every platform's).
     text = memory({"hardware": "mi300x"})[3]
-    for fact in ("595 GB", "61 layers", "(512 + 64)", "config.json", "143,771 MiB",
-                 "memory_hook.py", "vram_minimum_gb 714", "≥140GB", "https://"):
+    for fact in ("595 GB", "61 layers", "(512 + 64)", "config.json", "205,822,885,888 bytes",
+                 "attention_hook.py", "vram_minimum_gb 714", "≥ 140 GB per GPU", "https://"):
         assert fact in text
+    h200 = memory({"hardware": "h200"})[3]
+    assert "143,771 MiB" in h200 and "memory_hook.py" in h200 and "sglang/issues/3196" in h200
+    for line in (l for l in text.splitlines() if " | " in l):
+        cells = line.split(" | ")
+        assert len(cells) == 4 and (cells[3] == "—" or cells[3] == "Source" or "](https://" in cells[3]), line
 
 
 # --- the engines' parsers ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from browser_helpers import (AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, eventu
                              render_all, wait_engine)
 from configurator import resolve
 from macros.specs import load_spec_file, spec_path
+from macros.table_output import text_content
 from test_configurator_browser import AXE_RUN
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,7 @@ def page(context):
 
 def expected_snippets(choices):
     view = resolve(SPEC, choices)
-    shown = {o["id"]: o["text"] for o in view["outputs"]}
+    shown = {o["id"]: text_content(o["text"]) if o["lang"] == "table" else o["text"] for o in view["outputs"]}
     return view["command"], {o.id: shown.get(o.id) for o in SPEC.outputs}
 
 
@@ -164,6 +165,43 @@ def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
     page.add_script_tag(path=str(AXE_JS))
     page.wait_for_timeout(300)
     assert page.evaluate(AXE_RUN, ROOT_SEL) == []
+
+
+MEMORY = f'{ROOT_SEL} [data-output="memory"]'
+
+
+def test_memory_tab_is_a_table_without_javascript_and_the_script_renders_the_same(browser, page, site_url):
+    static = browser.new_context(java_script_enabled=False)
+    try:
+        plain = static.new_page()
+        plain.goto(site_url + DEPLOY)
+        built = plain.locator(MEMORY).inner_html()
+        rows = plain.locator(f"{MEMORY} tbody tr")
+        assert rows.first.locator("th").text_content() == "What you have"
+        assert plain.locator(f"{MEMORY} thead th").all_text_contents() == ["Per GPU", "Estimate", "How", "Source"]
+        links = plain.locator(f"{MEMORY} td a").evaluate_all("(as) => as.map((a) => a.href)")
+        assert len(links) >= 6 and all(href.startswith("https://") for href in links)
+        assert plain.locator(f"{MEMORY} strong").text_content().startswith("Context length 262,144 tokens: ")
+    finally:
+        static.close()
+    page.goto(site_url + DEPLOY)
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
+    wait_engine(page, "python")
+    label_of(page, "hardware", "mi300x").click()
+    wait_for_view(page, {"hardware": "mi300x"})
+    assert "191.69 GiB" in page.locator(MEMORY).text_content()
+    label_of(page, "hardware", "h200").click()
+    wait_for_view(page, {})
+    assert page.locator(MEMORY).inner_html() == built  # the page script lays out the same table
+
+
+def test_memory_tab_names_an_entry_it_cannot_use(page, site_url):
+    page.goto(site_url + DEPLOY + "?frac=1.5&ctx=0")
+    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
+    wait_engine(page, "python")
+    wait_for_view(page, {"frac": "1.5", "ctx": "0"})
+    text = page.locator(MEMORY).text_content()
+    assert text.count("Not applied: ") == 2 and "NaN" not in text and "undefined" not in text
 
 
 def test_phone_width_fits_with_the_snippets(browser, site_url):

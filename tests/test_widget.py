@@ -11,6 +11,7 @@ import pytest
 import configurator
 from macros import widget
 from macros.specs import load_spec_file, spec_path
+from macros.table_output import table_html
 
 KIMI, _ = load_spec_file(spec_path("kimi-k2.7-code"))
 DEMO, _ = load_spec_file(spec_path("demo-moe"))
@@ -121,12 +122,20 @@ def test_every_output_is_in_the_html_with_its_text_and_copy_button():
     view = configurator.resolve(KIMI)
     shown = {o["id"]: o["text"] for o in view["outputs"]}
     codes = dict(re.findall(r'<code id="[^"]+" data-output="([^"]+)"[^>]*>(.*?)</code>', markup, re.S))
-    assert list(codes) == [o.id for o in KIMI.outputs]  # declared ones, applicable or not
+    tables = [o.id for o in KIMI.outputs if o.lang == "table"]  # read as a table (the memory estimate)
+    in_order = re.findall(r'<(?:code|div class="sb-table-out") id="[^"]+" data-output="([^"]+)"', markup)
+    assert in_order == [o.id for o in KIMI.outputs] and tables  # declared ones, applicable or not
+    for output_id in tables:
+        rendered = table_html(shown.get(output_id, ""))
+        assert "\n" not in rendered and "<table" in rendered
+        assert f'data-output="{output_id}" data-output-table>{rendered}</div>' in markup
     for output_id, text in codes.items():
         assert "\n" not in text  # one raw HTML block for Markdown, even with blank lines in a snippet
         assert html.unescape(text) == shown.get(output_id, "")
         block = re.search(rf'<div class="tabbed-block" data-output-block="{output_id}"( hidden)?>', markup)
         assert bool(block.group(1)) == (output_id not in shown)
+        assert f'data-clipboard-target="#sb-kimi-k2-7-code-out-{output_id}"' in markup
+    for output_id in tables:
         assert f'data-clipboard-target="#sb-kimi-k2-7-code-out-{output_id}"' in markup
 
 

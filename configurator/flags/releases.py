@@ -10,7 +10,8 @@ of the same kind under a close name that takes the old one's place).
 import re
 
 from . import argparse_rules, release_data, shell_text
-from .commands import Checker
+from .checker import Checker
+from .fix import _apply
 
 RANGE_DASH = "–"
 # Flags gone before the oldest covered release, so the engine data cannot know them: each with the
@@ -225,8 +226,6 @@ def annotate(releases, raw, shown, lines):
 
 def _renamed_fix(releases, raw, shown, lines):
     """Rename each rejected flag the history says was renamed (or removed with a one-flag replacement)."""
-    from .fix import _apply
-
     to = {}
     opts = releases.one(raw["engine"], raw["release"])[raw["command"]]
     for entry in shown["history"]:

@@ -2,6 +2,8 @@
 // Views come from the table the build precomputed with the Python engine (at
 // once, no Python needed) and then from the same engine running in Pyodide
 // in one Web Worker per tab (created once; survives instant navigation).
+// What it knows of the spec is the engine's client model (configurator/client.py):
+// option kinds, item ids and labels, which options are fields, the URL keys.
 
 // ---- the engine worker, started on intent -----------------------------------
 // A reader who only reads never downloads Python (~4 MB compressed): the worker starts
@@ -100,9 +102,10 @@ class Widget {
   constructor(root) {
     this.root = root;
     const data = JSON.parse(root.dataset.views);
-    this.specJson = JSON.stringify(data.spec);
+    this.model = data.spec; // the client model
+    this.options = new Map(this.model.options.map((option) => [option.id, option]));
+    this.specJson = root.dataset.spec; // the Python engine's input, passed through unread
     this.table = data.static; // may be null: too many states to precompute
-    this.specOptions = data.spec.options;
     this.seq = 0; // latest change; older answers are dropped
     this.command = root.querySelector("[data-command]");
     this.status = root.querySelector(".sb-status");
@@ -131,7 +134,7 @@ class Widget {
       if (event.target.matches("[data-field]")) this.change(event.target.dataset.field, event.target.value);
     });
 
-    this.hasFields = this.specOptions.some((option) => option.items === undefined);
+    this.hasFields = this.model.fields.length > 0;
     // Customize starts closed, open when the URL (or this tab's earlier choices) carries a value.
     const customize = root.querySelector(".sb-customize");
     if (customize && this.hasFieldEntries()) customize.open = true;
@@ -169,20 +172,21 @@ class Widget {
   readUrl() {
     const explicit = {}, unknown = [];
     const params = new URLSearchParams(location.search);
-    if (!this.specOptions.some((option) => params.has(option.id))) {
+    if (!this.model.keys.some((key) => params.has(key))) {
       // No choices in the URL: use the ones this tab last made (if any).
       return { explicit: { ...remembered.get(this.name) }, unknown };
     }
-    for (const option of this.specOptions) {
-      if (!params.has(option.id)) continue;
-      const value = params.get(option.id);
-      if (option.type === "checkbox") {
-        // URL form of a set: ids joined by commas ("" = none checked); the engine reports unknown ids.
-        const ids = value.split(",").filter(Boolean);
-        if (ids.every((id) => option.items.some((item) => item.id === id))) explicit[option.id] = ids;
-        else unknown.push({ key: option.id, value, reason: `no such choice for ${option.title}` });
-      } else if (option.items === undefined || option.items.some((item) => item.id === value)) explicit[option.id] = value;
-      else unknown.push({ key: option.id, value, reason: `no such choice for ${option.title}` });
+    // A value that names no item of the model is set aside (the table has no view for it)
+    // and shown with the model's reason; Python gets it too and reports it in its own words.
+    for (const key of this.model.keys) {
+      if (!params.has(key)) continue;
+      const value = params.get(key);
+      const { kind, items, unknown: reason } = this.options.get(key);
+      // A checkbox set travels as its ids joined by commas ("" = none checked), as Python writes it.
+      const choice = kind === "checkbox" ? value.split(",").filter(Boolean) : value;
+      const ids = Array.isArray(choice) ? choice : [choice];
+      if (!items || ids.every((id) => items.includes(id))) explicit[key] = choice;
+      else unknown.push({ key, value, reason });
     }
     return { explicit, unknown };
   }
@@ -202,7 +206,7 @@ class Widget {
 
   hasFieldEntries() {
     // The precomputed views assume every free-form field is at its default (empty entry).
-    return this.specOptions.some((option) => option.items === undefined && this.explicit[option.id]);
+    return this.model.fields.some((id) => this.explicit[id]);
   }
 
   // ---- sources of views ---------------------------------------------------
@@ -227,13 +231,15 @@ class Widget {
     const text = (i) => this.table.texts[i];
     return {
       options: compact.options.map(([id, visible, value, disabled]) => {
-        const spec = this.specOptions.find((o) => o.id === id);
-        const items = (spec.items || []).map((item) => ({
-          id: item.id,
-          enabled: !(item.id in disabled),
-          reason: item.id in disabled ? text(disabled[item.id]) : null,
-        }));
-        return { id, visible, value, items, kind: spec.items ? spec.type || "radio" : spec.type };
+        const { kind, items = [] } = this.options.get(id);
+        return {
+          id, visible, value, kind,
+          items: items.map((item) => ({
+            id: item,
+            enabled: !Object.hasOwn(disabled, item),
+            reason: Object.hasOwn(disabled, item) ? text(disabled[item]) : null,
+          })),
+        };
       }),
       state: compact.state,
       query: compact.query,
@@ -297,7 +303,7 @@ class Widget {
           setText(reason, item.reason || "");
           if (reason.hidden !== item.enabled) reason.hidden = item.enabled;
         }
-        this.renderReasons(group, option.items);
+        this.renderReasons(group, option);
       } else {
         const input = group.querySelector("[data-field]");
         if (document.activeElement !== input && input.value !== option.value) input.value = option.value;
@@ -339,11 +345,12 @@ class Widget {
 
   // Each distinct reason of an option's disabled items once, after the items it covers (as
   // macros/widget.py renders it); rewritten only when it changes.
-  renderReasons(group, items) {
+  renderReasons(group, option) {
+    const { items, labels } = this.options.get(option.id);
     const grouped = new Map();
-    for (const item of items) {
+    for (const item of option.items) {
       if (item.enabled || !item.reason) continue;
-      const label = group.querySelector(`input[value="${item.id}"]`).closest("label").querySelector(".sb-label").textContent;
+      const label = labels[items.indexOf(item.id)];
       grouped.set(item.reason, [...(grouped.get(item.reason) || []), label]);
     }
     const key = JSON.stringify([...grouped]);
@@ -369,7 +376,8 @@ class Widget {
       const output = byId.get(block.dataset.outputBlock);
       const code = block.querySelector("[data-output]");
       const text = output ? output.text : "";
-      if (code.textContent !== text) code.textContent = text;
+      if ("outputTable" in code.dataset) renderTableOutput(code, text);
+      else if (code.textContent !== text) code.textContent = text;
       const label = this.root.querySelector(`[data-output-tab="${block.dataset.outputBlock}"]`);
       const radio = this.root.querySelector(`#${CSS.escape(label.htmlFor)}`);
       // hidden on the radio too: out of the tab order and the accessibility tree with its label
@@ -437,7 +445,7 @@ class Widget {
     this.pendingQuery = undefined;
     if (query === undefined || !this.root.isConnected) return;
     const url = new URL(location.href);
-    for (const option of this.specOptions) url.searchParams.delete(option.id);
+    for (const key of this.model.keys) url.searchParams.delete(key);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     // A shared link lands on the configurator, once the reader has chosen something here.
     if (this.changed && this.root.id) url.hash = this.root.id;
@@ -464,6 +472,73 @@ function keyPart(choice) {
 }
 
 // `backticked` spans become <code>; everything is text, never HTML (as macros/widget.py does).
+// ---- A `lang: table` output (the memory tab) -------------------------------------------------
+// The same DOM as the build's macros/table_output.py from the same text: lines holding " | " are
+// table rows (the first of a run the header), other lines paragraphs, [label](https://…) a link,
+// **…** strong.
+// It only lays out what the engine gave; no number or rule is made here.
+const TABLE_LINK = /\[([^\]]+)\]\((https:\/\/[^\s)]+)\)/g;
+
+function fillTableCell(element, text) {
+  text.split("**").forEach((part, i) => fillTableLinks(i % 2 ? element.appendChild(document.createElement("strong")) : element, part));
+}
+
+function fillTableLinks(element, text) {
+  let at = 0;
+  for (const m of text.matchAll(TABLE_LINK)) {
+    element.append(text.slice(at, m.index));
+    const a = element.appendChild(document.createElement("a"));
+    a.href = m[2];
+    a.textContent = m[1];
+    at = m.index + m[0].length;
+  }
+  element.append(text.slice(at));
+}
+
+function renderTableOutput(container, text) {
+  if (container.sbText === text) return;
+  container.sbText = text;
+  const nodes = [];
+  let head = null;
+  let body = null;
+  for (const line of text.split("\n")) {
+    if (!line.includes(" | ")) {
+      head = null;
+      if (line.trim()) {
+        const p = document.createElement("p");
+        fillTableCell(p, line);
+        nodes.push(p);
+      }
+      continue;
+    }
+    const cells = line.split(" | ");
+    if (!head) {
+      head = cells;
+      const wrap = document.createElement("div");
+      wrap.className = "sb-table-wrap";
+      const table = wrap.appendChild(document.createElement("table"));
+      table.className = "sb-table";
+      const tr = table.appendChild(document.createElement("thead")).appendChild(document.createElement("tr"));
+      for (const c of cells) {
+        const th = tr.appendChild(document.createElement("th"));
+        th.scope = "col";
+        fillTableCell(th, c);
+      }
+      body = table.appendChild(document.createElement("tbody"));
+      nodes.push(wrap);
+      continue;
+    }
+    const tr = body.appendChild(document.createElement("tr"));
+    cells.forEach((c, i) => {
+      const cell = tr.appendChild(document.createElement(i === 0 ? "th" : "td"));
+      if (i === 0) cell.scope = "row";
+      cell.dataset.label = head[i] ?? "";
+      fillTableCell(cell, c);
+    });
+  }
+  container.replaceChildren(...nodes);
+}
+
 function fillInlineCode(element, text) {
   element.replaceChildren(
     ...text.split("`").map((part, i) => {

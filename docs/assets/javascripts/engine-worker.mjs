@@ -20,7 +20,7 @@ const ENGINE_DIR = "/home/pyodide/servebook";
 // Message type → Python function (module.attr) taking and returning str. A new kind of
 // request is one line here (and its module's imports in the runtime's stdlib list).
 const ENTRY_POINTS = {
-  resolve: "configurator.resolve_json", // (spec json, choices json) → view json
+  resolve: "configurator.resolve_json", // (spec json: the root's data-spec, choices json) → view json
   check: "configurator.flags.commands.check_json", // (pasted text, engine data json, spec json?) → answer json
 };
 // Minimal valid lockfile: loadPyodide only checks `info.abi_version` (must
