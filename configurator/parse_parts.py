@@ -5,7 +5,7 @@ of its part through `c.fail` (a validator.Validator); names are checked by a sco
 
 import re
 
-from . import conditions
+from . import conditions, hardware
 from .resolver import check_field  # shared with resolution: one definition of a valid entry
 from .spec import (CHOICE_KINDS, ENV_NAME, ENV_PLACES, FIELD_KINDS, FLAG, ID, MAX_INDENT, Item, Layout, Option,
                    Rule)
@@ -47,11 +47,12 @@ def _items(c, raw_items, where, kind):
     if not isinstance(raw_items, list) or not raw_items:
         c.fail(f"{where}.items", "expected a non-empty list of items")
     items, seen = [], set()
+    catalogue = hardware.item_facts(c, raw_items, where) if kind == "radio" else None  # `hardware: h200`
     for i, raw in enumerate(raw_items):
         here = f"{where}.items[{i}]"
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             here = f"{where}.items.{raw['id']}"
-        extra = ("facts",) if kind == "radio" else ("required",)
+        extra = ("facts", "hardware") if kind == "radio" else ("required",)
         c.keys(raw, here, ("id", "label"), ("subtitle", "default", "disabled", "reason") + extra)
         item_id = c.item_ident(raw["id"], f"{here}.id")
         if item_id in seen:
@@ -75,6 +76,9 @@ def _items(c, raw_items, where, kind):
         for fact in facts:
             if not isinstance(fact, str) or not ID.match(fact):
                 c.fail(f"{here}.facts", f"bad fact name {fact!r}")
+            if catalogue and fact in catalogue[i]:
+                c.fail(f"{here}.facts.{fact}", f"given by hardware profile '{raw['hardware']}' ({hardware.FILE})")
+        facts = {**catalogue[i], **facts} if catalogue else facts
         items.append(Item(item_id, c.text(raw["label"], f"{here}.label"),
                           c.text(raw.get("subtitle"), f"{here}.subtitle", optional=True),
                           default, disabled, reason, dict(facts), required))

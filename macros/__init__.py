@@ -33,4 +33,6 @@ def define_env(env):
     env.macro(engines.checked_against, "checked_against")
     env.macro(engines.what_changed, "what_changed")
     env.macro(checker.render_command_checker, "command_checker")
+    models = importlib.import_module("macros.models")  # the home page's cards, from the models' pages
+    env.macro(lambda: models.cards(models.read_models(env.conf["docs_dir"])), "model_cards")
     charts.register(env)

@@ -27,9 +27,12 @@ import importlib._bootstrap_external as bootstrap, importlib.util, zipfile
 
 with zipfile.ZipFile("/tmp/source.zip") as src, zipfile.ZipFile("/tmp/out.zip", "w") as out:
     for entry in sorted(src.infolist(), key=lambda e: e.filename):
+        text = src.read(entry)
+        if entry.filename == "configurator/hardware.json":  # data the engine reads: as is
+            out.writestr(entry, text, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            continue
         if not entry.filename.endswith(".py"):
             raise SystemExit(f"engine_pyc: unexpected {entry.filename} in the engine zip")
-        text = src.read(entry)
         # Tracebacks name the module's path inside the zip the worker imports from.
         code = compile(text, entry.filename, "exec", dont_inherit=True)
         pyc = bootstrap._code_to_hash_pyc(code, importlib.util.source_hash(text), checked=False)

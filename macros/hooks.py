@@ -244,10 +244,11 @@ def runtime_is_current() -> bool:
 
 
 def configurator_zip_bytes(package: Path = ENGINE_PKG) -> bytes:
-    """The engine's .py files as a zip (specs are sent to the worker by the page), byte-for-byte reproducible."""
+    """The engine's .py files and its hardware catalogue (specs refer to it; the specs themselves are
+    sent to the worker by the page) as a zip, byte-for-byte reproducible."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        for path in sorted(package.rglob("*.py")):
+        for path in sorted([*package.rglob("*.py"), *package.glob("hardware.json")]):
             info = zipfile.ZipInfo(path.relative_to(package.parent).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
             info.create_system, info.external_attr = 3, 0o100644 << 16
             zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)

@@ -25,10 +25,12 @@ def estimate(case):
     data = read_spec_source(spec_path("kimi-k2.7-code"))
     hardware = next(o for o in data["options"] if o["id"] == "hardware")
     item = dict(hardware["items"][0])
+    item.pop("hardware")  # the case's GPU is no profile of the catalogue: its facts are the case's own
     # The case's own TP, also as the node's GPU count (vLLM recipe states run TP over the node).
     item.update(id="case", label="case", facts={**item["facts"], "tp": case["tp"], "gpu_gib": case["gpu_gib"],
                                                "gpus": case["gpus"], "node_gpus": case["tp"],
-                                               "vendor": "amd" if "AMD" in case["gpu"] else "nvidia"})
+                                               "vendor": "amd" if "AMD" in case["gpu"] else "nvidia",
+                                               "generation": "case"})
     item.pop("disabled", None), item.pop("reason", None), item.pop("default", None)
     hardware["items"].append(item)  # beside the published platforms, which the rules name
     for value in data["values"]:
