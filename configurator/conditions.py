@@ -28,6 +28,13 @@ class Ref:
     option: str
     fact: str | None = None  # None: the chosen item id (or field value) itself
 
+    def __hash__(self):  # kept: resolution puts each reference it reads in a set
+        try:
+            return self._hash
+        except AttributeError:
+            object.__setattr__(self, "_hash", hash((self.option, self.fact)))
+            return self._hash
+
 
 @dataclass(frozen=True)
 class Match:
@@ -82,15 +89,63 @@ def same(a, b) -> bool:
 
 def holds(cond, lookup) -> bool:
     """`lookup(ref)` returns the current value for a reference, or None."""
+    found = _compiled.get(id(cond))
+    if found is None or found[0] is not cond:
+        if len(_compiled) > 100_000:  # specs reloaded over a long `mkdocs serve`
+            _compiled.clear()
+        found = _compiled[id(cond)] = (cond, _compile(cond))
+    return found[1](lookup)
+
+
+_compiled: dict = {}  # id(condition) → (condition, function): a build tests each condition ~a million times
+
+
+def _compile(cond):
+    """The condition as a function of `lookup`, with the same answers as walking its tree."""
     if isinstance(cond, Match):
-        current = lookup(cond.ref)
-        if current is None:
-            return None in cond.values
-        if isinstance(current, tuple):  # a checkbox set: does it include one of the values?
-            return any(same(c, v) for c in current for v in cond.values)
-        return any(same(current, v) for v in cond.values)
+        return _compile_match(cond)
+    parts = tuple(_compile(p) for p in cond.parts)
+    if cond.op == "not":
+        return lambda lookup: not parts[0](lookup)
+    if len(parts) == 1:
+        return lambda lookup: bool(parts[0](lookup))
     if cond.op == "all":
-        return all(holds(p, lookup) for p in cond.parts)
-    if cond.op == "any":
-        return any(holds(p, lookup) for p in cond.parts)
-    return not holds(cond.parts[0], lookup)
+        def every(lookup):
+            for part in parts:
+                if not part(lookup):
+                    return False
+            return True
+        return every
+
+    def some(lookup):
+        for part in parts:
+            if part(lookup):
+                return True
+        return False
+    return some
+
+
+def _compile_match(cond):
+    ref, values = cond.ref, cond.values
+    unset = None in values
+    try:  # (type, value) pairs: True is not 1, as same() says
+        typed = frozenset((type(v), v) for v in values if v is not None)
+    except TypeError:
+        typed = None
+
+    def is_one(current):
+        if typed is not None and not isinstance(current, float):  # float: nan is not nan
+            try:
+                return (type(current), current) in typed
+            except TypeError:
+                pass
+        return any(same(current, v) for v in values)
+
+    def match(lookup):
+        current = lookup(ref)
+        if current is None:
+            return unset
+        if isinstance(current, tuple):  # a checkbox set: does it include one of the values?
+            return any(is_one(c) for c in current)
+        return is_one(current)
+    return match

@@ -7,8 +7,7 @@ import re
 import reprlib
 from typing import Any
 
-from . import conditions, derived, outputs, sources
-from .render import _fill, fill_ref, render_command
+from . import conditions, parts
 
 MAX_SHOWN = 80  # characters of a rejected value echoed back in a report
 MAX_TEXT = 200  # characters of a free-form entry
@@ -109,67 +108,77 @@ def resolve(spec, choices: Any = None) -> dict:
             if value != fallback:
                 query[opt_id] = ",".join(value) if opt.kind == "checkbox" else value
 
-    shown = {}  # derived values as placeholders read them (formatted); conditions read the raw ones
-
-    def fill(ref):
-        return shown[ref.option] if ref.option in shown else lookup(ref)
-
-    def derive_values(bound=None):
-        for value in spec.values:
-            if bound is not None and value.id == bound[0]:
-                values[value.id] = bound[1]
-            else:
-                values[value.id] = _derive(spec, value, lookup, fill)
-            shown[value.id] = None if values[value.id] is None else derived.shown(values[value.id], value.format)
-
-    def each(repeat):
-        """Bind a repeated output's value to each number in turn (then derive the values as they were)."""
-        numbers = outputs.repeat_range(repeat, values.get(repeat[2]))
-        try:
-            for number in numbers:
-                derive_values((repeat[0], number))
-                yield number
-        finally:
-            if numbers:
-                derive_values()
-
-    derive_values()
-
-    command, argv, explanations = render_command(spec, lookup, fill=fill)
-    notes = [{"level": n.level, "text": n.text, **({"source": n.source} if n.source else {})} for n in spec.notes
-             if n.when is None or conditions.holds(n.when, lookup)]
+    memo = parts.memo(spec)
+    memo.last = (_key(choices), values, views)  # field_variant() starts from this state
+    run = parts.Run(spec, values, memo)
+    field_errors = {o: v["error"] for o, v in views.items() if v.get("error")}
+    command, argv, explanations = run.part("command", run.command)
     view = {
         "spec": spec.name,
         "options": [views[o.id] for o in spec.options],
         "state": {o.id: state[o.id] for o in spec.options if o.id in state},
         "query": {o.id: query[o.id] for o in spec.options if o.id in query},
         "command": command,
-        "source": sources.pick(spec.command_source, lambda cond: conditions.holds(cond, lookup)),
-        "argv": argv,
-        "explanations": explanations,
-        "notes": notes,
-        "outputs": outputs.render_outputs(
-            spec.outputs, lambda ref: fill_ref(ref, spec, fill),
-            lambda cond: conditions.holds(cond, lookup),
-            lambda command: render_command(spec, lookup, command, fill)[0],
-            {o: v["error"] for o, v in views.items() if v.get("error")}, each),
+        "source": run.part("source", run.source),
+        # Parts are shared by every state that renders them alike: the view gets its own copies.
+        "argv": list(argv),
+        "explanations": [dict(e) for e in explanations],
+        "notes": [dict(n) for n in run.part("notes", run.notes)],
+        "outputs": [dict(o) for o in run.outputs(field_errors)],
         "ignored": ignored,
     }
     return view
 
 
-def _derive(spec, value, lookup, fill):
-    if value.calc is not None:
-        return derived.evaluate(value.calc, lookup)
-    for when, template in value.alternatives:
-        if when is not None and not conditions.holds(when, lookup):
-            continue
-        if template is None:
-            return None
-        filled = _fill(template, spec, fill)
-        if filled is not None:
-            return filled
-    return None
+def field_variant(spec, choices, field, text):
+    """What the build's check reads of resolve(spec, {**choices, field: text}): its state, command,
+    notes and shell outputs (a dict with those keys), where `choices` is a base state (choices of
+    radios and checkboxes, the fields unset) just resolved, and `field` is shown in it.
+
+    Only the parts that read the field are rendered again (the others are the base state's), and
+    those come from the memo when another state rendered them alike: the check varies every field
+    of every state, but a field shows in few parts."""
+    memo = parts.memo(spec)
+    if field in memo.loop_reads:  # the field steers other options: resolve all of it
+        view = resolve(spec, {**choices, field: text})
+        return {**view, "outputs": [o for o in view["outputs"] if o["lang"] == "shell"]}
+    base = resolve_state(spec, choices)
+    if memo.last is None or memo.last[0] != _key(choices):
+        resolve(spec, choices)  # its option values, which resolve_state's memo does not keep
+    opt = spec.by_id[field]
+    _, values, views = memo.last
+    view, value, _ = _field(opt, text, True, [])
+    state = {o.id: base["state"][o.id] for o in spec.options if o.id in base["state"] and o.id != field}
+    if value is not None:
+        state = {o.id: value if o.id == field else state[o.id] for o in spec.options
+                 if o.id in state or o.id == field}
+    shell = [o for o in spec.outputs if o.lang == "shell"]
+    if value == values.get(field):  # empty, or refused (so not applied): the base state's parts
+        return {"state": state, "command": base["command"], "notes": base["notes"],
+                "outputs": [o for o in base["outputs"] if o["lang"] == "shell"]}
+    run = parts.Run(spec, {**values, field: value}, memo)
+    errors = {o: v["error"] for o, v in {**views, field: view}.items() if v.get("error")}
+
+    def reads(part):
+        return any(r.option == field for r in memo.refs.get(part, ()))
+
+    def again(part, render, extra=()):
+        return run.part(part, render, extra) if reads(part) else parts.MISSING
+
+    command = again("command", run.command)
+    notes = again("notes", run.notes)
+    by_id = {o["id"]: o for o in base["outputs"]}
+    shown = []
+    for out in shell:
+        found = run.output_part(out, errors) if reads(("output", out.id)) else by_id.get(out.id)
+        if found is not None:
+            shown.append(found)
+    return {"state": state, "command": base["command"] if command is parts.MISSING else command[0],
+            "notes": base["notes"] if notes is parts.MISSING else notes, "outputs": shown}
+
+
+def _key(choices):
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in choices.items())
 
 
 def _radio(spec, opt, requested, visible, lookup, values, ignored):

@@ -19,7 +19,7 @@ from .flags.checker import Checker, available, load
 from .flags.release_data import version_key
 from .flags.releases import Releases, runs_on
 from .errors import SpecError
-from .resolver import MAX_TEXT, resolve, resolve_state
+from .resolver import MAX_TEXT, field_variant, resolve_state
 from .spec import FIELD_KINDS
 from .states import reachable_states
 
@@ -89,6 +89,44 @@ def states(spec):
                     yield {**base, opt.id: value}
 
 
+# The checker's answers by text, for the texts it found nothing wrong with: kept across checks
+# (and on disk by macros/specs.py, under a hash of the engine's code and data), since an edited
+# spec renders mostly the texts its last check read. Also each command's "runs on" range.
+known: dict = {}
+MAX_KNOWN = 200_000
+
+
+def _check_text(checker, text):
+    key = f"{'|'.join(checker.releases())}\0{text}"
+    found = known.get(key)
+    if found is not None:
+        return {"error": None, "commands": [{"engine": e, "ok": ok, "problems": []} for e, ok in found]}
+    answer = checker.check_text(text)
+    if answer.get("error") is None and not any(r["problems"] for r in answer["commands"]):
+        if len(known) >= MAX_KNOWN:
+            known.clear()
+        known[key] = [[r["engine"], r["ok"]] for r in answer["commands"]]
+    return answer
+
+
+def _views(spec):
+    """What check_spec reads of each state's view, in the order of states(): a base state's view
+    (marked "base"), then each field variant's (field_variant renders only what the field changes)."""
+    combos = reachable_states(spec, limit=MAX_STATES)
+    if combos is None:
+        raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
+                        "too many to check every command")
+    fields = [o for o in spec.options if o.kind in FIELD_KINDS]
+    for base in combos:
+        view = resolve_state(spec, base)
+        yield {**view, "base": True}
+        visible = {v["id"] for v in view["options"] if v["visible"]}
+        for opt in fields:
+            if opt.id in visible:
+                for value in field_values(opt):
+                    yield field_variant(spec, base, opt.id, value)
+
+
 def check_spec(spec, data):
     """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
     engine's commands run on; raises SpecError."""
@@ -105,24 +143,21 @@ def check_spec(spec, data):
     # The newest named release of each engine gives the page's notes; older ones only must accept.
     checker = Checker([load(f"{engine}-{versions[-1]}") for engine, versions in per_engine.items()])
     extra = {(e, v): Checker([load(f"{e}-{v}")]) for e, versions in per_engine.items() for v in versions[:-1]}
-    notes, done, used, runs = {}, set(), set(), {}
-    fields = {o.id for o in spec.options if o.kind in FIELD_KINDS}
-    for choices in states(spec):
-        # The base states are the ones the every-state check and the page's view table
-        # resolve too; each field variant is resolved once, here only.
-        view = (resolve if fields & choices.keys() else resolve_state)(spec, choices)
+    notes, done, used, runs, engines = {}, set(), set(), {}, {}
+    for view in _views(spec):
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
         if view["command"] not in done:
             done.add(view["command"])
-            [result] = checker.check_text(view["command"])["commands"]
+            [result] = _check_text(checker, view["command"])["commands"]
             if result["engine"] not in per_engine:
                 raise SpecError(spec.source, "command",
                                 f"in state {state}: not a {' or '.join(per_engine)} command the checker reads")
             _judge(spec, data, checker, result, f"in state {state}", allowed, used, notes)
+            engines[view["command"]] = result["engine"]
             for pin in _pins(view, result["engine"]) | {(result["engine"], v) for v in per_engine[result["engine"]][:-1]}:
                 _must_run(spec, view["command"], state, pin, extra)
-        if choices.keys() <= {o.id for o in spec.options if o.kind not in FIELD_KINDS}:
-            runs.setdefault(result_engine(checker, view["command"]), []).append((view["state"], view["command"]))
+        if view.get("base"):
+            runs.setdefault(engines[view["command"]], []).append((view["state"], view["command"]))
         # Command-shaped outputs (`vllm serve`, `vllm bench serve`…) too; other lines
         # (curl, python, prose) are not engine commands and the checker leaves them alone.
         for output in view["outputs"]:
@@ -130,7 +165,7 @@ def check_spec(spec, data):
             if output["lang"] != "shell" or key in done:
                 continue
             done.add(key)
-            for result in checker.check_text(output["text"])["commands"]:
+            for result in _check_text(checker, output["text"])["commands"]:
                 if result["engine"] is not None:
                     _judge(spec, data, checker, result, f"in output {output['id']!r}, state {state}",
                            allowed, used, notes, field=f"outputs.{output['id']}")
@@ -158,7 +193,7 @@ def _must_run(spec, command, state, pin, extra):
             raise SpecError(spec.source, "notes", f"in state {state}: the page pins {engine} {version} "
                             f"(an image tag), but there is no engine data for it (have: {', '.join(available())})")
         extra[pin] = Checker([load(f"{engine}-{version}")])
-    [result] = extra[pin].check_text(command)["commands"]
+    [result] = _check_text(extra[pin], command)["commands"]
     bad = [p for p in result["problems"] if p["kind"] not in ALLOWED + ("deprecated",)]
     if not result["ok"] or bad:
         first = bad[0] if bad else result["problems"][0]
@@ -174,13 +209,14 @@ def _runs_on_notes(spec, runs):
     """"Runs on sglang 0.5.9–0.5.23" for each engine's commands, from every covered release's data: one
     note per engine, or one per value of the choice that decides the range (e.g. the hardware)."""
     releases = Releases.from_files({e: history.chain(e) for e in runs if e})
-    notes, cache = [], {}
+    notes = []
     for engine, seen in sorted((e, s) for e, s in runs.items() if e):
         rows = []
         for state, command in seen:
-            if command not in cache:
-                cache[command] = runs_on(engine, releases.verdicts(engine, command)) or f"none of the covered {engine} releases"
-            rows.append((state, cache[command]))
+            key = f"runs on\0{engine}\0{command}"
+            if key not in known:
+                known[key] = runs_on(engine, releases.verdicts(engine, command)) or f"none of the covered {engine} releases"
+            rows.append((state, known[key]))
         base = {"engine": engine} if any(o.id == "engine" for o in spec.options) else {}
         ranges = sorted({r for _, r in rows})
         if len(ranges) == 1:

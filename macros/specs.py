@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from configurator import SpecError, load_spec
+from configurator import spec_flags
 from configurator.flags import checker as engine_check
 from configurator.spec_flags import check_spec, removal_warnings
 
@@ -64,7 +65,7 @@ def load_spec_file(path: Path):
         _check_name(spec, path)
         # Every command it can produce, against the engine release it names; the deprecation
         # notes this adds come from the engine data and ship with the spec to the browser.
-        notes = check_spec(spec, data)
+        notes = _with_known_texts(lambda: check_spec(spec, data))
         if notes:
             data = {**data, "notes": list(data.get("notes", [])) + notes}
             spec = load_spec(data, source=shown, check_states=False)  # states checked above
@@ -106,6 +107,34 @@ def engine_fingerprint() -> str:
         _engine.clear()
         _engine[stats] = digest.hexdigest()
     return _engine[stats]
+
+
+def _with_known_texts(check):
+    """check(), with the engine checker's answers from earlier checks (spec_flags.known) read from
+    and saved to build/cache/specs/ under the engine's fingerprint: after a spec edit, only the
+    command texts the edit changed are parsed again."""
+    name = f"checked-texts.{engine_fingerprint()[:32]}.json"
+    if _known["name"] != name:
+        try:
+            spec_flags.known.update(json.loads((CACHE_DIR / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            pass
+        _known["name"] = name
+    before = len(spec_flags.known)
+    try:
+        return check()
+    finally:
+        if len(spec_flags.known) != before:
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            for stale in CACHE_DIR.glob("checked-texts.*.json"):
+                if stale.name != name:
+                    stale.unlink(missing_ok=True)
+            tmp = CACHE_DIR / f"{name}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(spec_flags.known), encoding="utf-8")
+            tmp.replace(CACHE_DIR / name)
+
+
+_known = {"name": None}  # the file spec_flags.known was read from, in this process
 
 
 def cache_key(path: Path) -> str:
