@@ -14,7 +14,7 @@ import configurator
 from configurator import SpecError, hardware
 from macros.hooks import configurator_zip_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 KIMI = ROOT / "configurator" / "specs" / "kimi-k2.7-code.yaml"
 
 # The Kimi spec's hardware facts before the catalogue (vendor, gpu_gib were written in the spec):

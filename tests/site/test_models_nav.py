@@ -12,7 +12,7 @@ from mkdocs.structure.files import get_files
 from macros import navhooks
 from macros.models import cards, read_models
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 EXTRA = {
     "index.md": """---
