@@ -24,7 +24,7 @@ from macros.specs import load_spec_file, spec_path
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests/data/kimi-k2.7-code.vllm-recipe.golden.json"
-SOURCES = ROOT.parent.parent / "shared/sources/vllm-recipes"
+SOURCES = ROOT.parent / "shared/sources/vllm-recipes"  # ../shared next to the clone
 SPEC, _ = load_spec_file(spec_path("kimi-k2.7-code"))  # the build's load: every state checked against the engine data
 DATA = json.loads(GOLDEN.read_text())
 

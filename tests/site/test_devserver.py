@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MKDOCS = Path(sys.executable).with_name("mkdocs")
@@ -91,7 +92,9 @@ def test_serve_reports_each_mistake_once_shows_it_on_the_page_and_recovers(proje
             (SPEC, "label: H200\n", "labl: H200\n", f"{SPEC}: options.hardware.items.h200: missing required field 'label'"),
             (DEPLOY_MD, 'configurator("kimi-k2.7-code")', 'configurator("kimi-k2.7-cod")',
              "configurator/specs/kimi-k2.7-cod.yaml: cannot read spec file"),
-            (USE_MD, "\n", "\nSee [the missing page](missing.md).\n", "contains a link 'missing.md'"),
+            # After the front matter: the link goes in the page's text, not in its metadata.
+            (USE_MD, "\n# Use Kimi-K2.7-Code\n", "\n# Use Kimi-K2.7-Code\n\nSee [the missing page](missing.md).\n",
+             "contains a link 'missing.md'"),
         ]
         for name, old, new, expected in mistakes:
             original = (project / name).read_text()
@@ -108,7 +111,8 @@ def test_serve_reports_each_mistake_once_shows_it_on_the_page_and_recovers(proje
             lines = server.wait_for(r"Build fixed")
             assert errors_in(lines) == []
             page.wait_for_selector(BANNER, state="detached", timeout=30_000)
-            assert page.locator("[data-configurator] [data-command]").count() == 1
+            # The banner goes with the old document; wait for the reloaded one to show the configurator.
+            expect(page.locator("[data-configurator] [data-command]")).to_have_count(1, timeout=30_000)
         assert server.proc.poll() is None
     finally:
         page.close()
