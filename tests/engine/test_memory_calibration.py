@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from configurator import load_spec, resolve
+from configurator.hardware import profiles
 from macros.specs import read_spec_source, spec_path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -25,9 +26,13 @@ def estimate(case):
     data = read_spec_source(spec_path("kimi-k2.7-code"))
     hardware = next(o for o in data["options"] if o["id"] == "hardware")
     item = dict(hardware["items"][0])
+    gpu_gib = case["gpu_gib"]
+    if gpu_gib is None:  # a source that names no GPU: a token count only, from the logged pool, which
+        assert case["check"] == "tokens", case["id"]  # the card's size does not enter: the first platform's
+        gpu_gib = profiles()[item["hardware"]]["gpu_gib"]
     item.pop("hardware")  # the case's GPU is no profile of the catalogue: its facts are the case's own
     # The case's own TP, also as the node's GPU count (vLLM recipe states run TP over the node).
-    item.update(id="case", label="case", facts={**item["facts"], "tp": case["tp"], "gpu_gib": case["gpu_gib"],
+    item.update(id="case", label="case", facts={**item["facts"], "tp": case["tp"], "gpu_gib": gpu_gib,
                                                "gpus": case["gpus"], "node_gpus": case["tp"],
                                                "vendor": "amd" if "AMD" in case["gpu"] else "nvidia",
                                                "generation": "case"})
@@ -47,7 +52,7 @@ def estimate(case):
     if not case.get("fraction_auto"):
         choices["frac"] = str(case["fraction"])
     if case["engine"] == "vllm":
-        choices["speculative"] = "off"  # no case ran a draft model
+        choices["speculative"] = case.get("speculative", "off")  # the spec's ids: "eagle3" (its draft layer's KV) or "off"
     view = resolve(spec, choices)
     text = next(o["text"] for o in view["outputs"] if o["id"] == "memory")
     rows = {cells[0]: cells[1] for cells in (line.split(" | ") for line in text.splitlines() if " | " in line)}
