@@ -49,7 +49,12 @@ class Option:
     placeholder: str | None = None
 
     def item(self, item_id):
-        return next((i for i in self.items if i.id == item_id), None)
+        # An index made on first use (a build looks items up ~a million times); kept in the
+        # instance's __dict__ directly, as the dataclass is frozen. Not a field: not compared.
+        index = self.__dict__.get("_items_by_id")
+        if index is None:
+            index = self.__dict__["_items_by_id"] = {i.id: i for i in self.items}
+        return index.get(item_id)
 
 
 @dataclass(frozen=True)

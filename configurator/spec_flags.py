@@ -72,12 +72,18 @@ def field_values(opt):
     return values + [HOSTILE]
 
 
-def states(spec):
-    """Every combination of choices, then each free-form field varied alone over field_values."""
+def base_states(spec):
+    """Every combination of choices the check visits (states() varies the fields of each)."""
     combos = reachable_states(spec, limit=MAX_STATES)
     if combos is None:
         raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
                         "too many to check every command")
+    return combos
+
+
+def states(spec):
+    """Every combination of choices, then each free-form field varied alone over field_values."""
+    combos = base_states(spec)
     fields = [o for o in spec.options if o.kind in FIELD_KINDS]
     for base in combos:
         yield base
@@ -109,13 +115,11 @@ def _check_text(checker, text):
     return answer
 
 
-def _views(spec):
+def views(spec, combos=None):
     """What check_spec reads of each state's view, in the order of states(): a base state's view
-    (marked "base"), then each field variant's (field_variant renders only what the field changes)."""
-    combos = reachable_states(spec, limit=MAX_STATES)
-    if combos is None:
-        raise SpecError(spec.source, "release", f"more than {MAX_STATES:,} combinations of choices: "
-                        "too many to check every command")
+    (marked "base"), then each field variant's (field_variant renders only what the field changes).
+    `combos`: only these base states (a part of base_states(), for a build that splits the work)."""
+    combos = base_states(spec) if combos is None else combos
     fields = [o for o in spec.options if o.kind in FIELD_KINDS]
     for base in combos:
         view = resolve_state(spec, base)
@@ -127,9 +131,10 @@ def _views(spec):
                     yield field_variant(spec, base, opt.id, value)
 
 
-def check_spec(spec, data):
+def check_spec(spec, data, state_views=None):
     """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
-    engine's commands run on; raises SpecError."""
+    engine's commands run on; raises SpecError. `state_views`: views(spec), or the same views as
+    another process computed them (see macros/specs.py), in the same order."""
     if data.get("release") is None:
         return []
     per_engine = _releases_of(spec, data)
@@ -144,7 +149,7 @@ def check_spec(spec, data):
     checker = Checker([load(f"{engine}-{versions[-1]}") for engine, versions in per_engine.items()])
     extra = {(e, v): Checker([load(f"{e}-{v}")]) for e, versions in per_engine.items() for v in versions[:-1]}
     notes, done, used, runs, engines = {}, set(), set(), {}, {}
-    for view in _views(spec):
+    for view in views(spec) if state_views is None else state_views:
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
         if view["command"] not in done:
             done.add(view["command"])

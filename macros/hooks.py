@@ -70,8 +70,16 @@ def on_env(env, config, files):
 
 
 def on_config(config):
-    prepare_runtime()
     check_engine_imports()
+    # A first build makes the browser's runtime and the engine's .pyc in Node (~12 s of one core):
+    # meanwhile this process checks the specs and tabulates their views (their disk cache), which
+    # the pages would otherwise do after.
+    node_jobs = [job for job in (prepare_runtime(), start_configurator_zip()) if job is not None]
+    if node_jobs:
+        from macros import widget
+        widget.warm_caches()
+    for job in node_jobs:
+        job.finish()
     # The page script's name carries a hash of everything it leads to (worker, engine, runtime).
     shipped = hashed_scripts()
     for i, entry in enumerate(config.extra_javascript):
@@ -80,25 +88,42 @@ def on_config(config):
     return config
 
 
-def prepare_runtime():
-    for needed in (PYODIDE_PKG, MERMAID):
-        if not needed.exists():
-            raise PluginError(f"{needed.relative_to(ROOT)} is missing: run `npm ci`")
-    if not runtime_is_current():
-        # The precompile takes ~6 s, so only when pyodide or the script changed.
+class NodeJob:
+    """A Node script running in the background; finish() waits for it and fails the build if it failed."""
+
+    def __init__(self, script: Path, *args, cleanup=None):
         node = shutil.which("node")
         if node is None:
             raise PluginError("`node` not found: install Node 20 or newer and run `npm ci`")
-        done = subprocess.run([node, str(RUNTIME_SCRIPT)], cwd=ROOT, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise PluginError(f"macros/pyodide_runtime.mjs failed:\n{done.stdout}{done.stderr}")
-        log.info(done.stdout.strip())
+        self.script, self.cleanup = script, cleanup
+        self.proc = subprocess.Popen([node, str(script), *map(str, args)], cwd=ROOT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def finish(self):
+        try:
+            output, _ = self.proc.communicate()
+        finally:
+            if self.cleanup:
+                self.cleanup()
+        if self.proc.returncode != 0:
+            raise PluginError(f"{self.script.relative_to(ROOT)} failed:\n{output}")
+        if output.strip():
+            log.info(output.strip())
+
+
+def prepare_runtime():
+    """The precompiled runtime (~10 s in Node), only when pyodide or the script changed: a NodeJob
+    making it, or None."""
+    for needed in (PYODIDE_PKG, MERMAID):
+        if not needed.exists():
+            raise PluginError(f"{needed.relative_to(ROOT)} is missing: run `npm ci`")
+    return None if runtime_is_current() else NodeJob(RUNTIME_SCRIPT)
 
 
 def on_files(files, config):
     shipped = hashed_scripts()
     served = {f"{shipped['runtime_dir']}{name}": RUNTIME_DIR / name for name in runtime_stamp()["files"]}
-    served[shipped["engine_uri"]] = write_configurator_zip()
+    served[shipped["engine_uri"]] = write_configurator_zip()  # made in on_config, unless removed since
     served[shipped["worker_uri"]] = shipped["worker_path"]
     served[shipped["page_uri"]] = shipped["page_path"]
     data = write_engine_data()
@@ -266,24 +291,29 @@ def write_configurator_zip() -> Path:
 
     Compiled once per engine source (about 2 s, in Node), so `mkdocs serve` picks up engine edits.
     """
-    dest = GENERATED / f"configurator.{engine_zip_hash()}.zip"
+    job = start_configurator_zip()
+    if job is not None:
+        job.finish()
+    return configurator_zip_path()
+
+
+def configurator_zip_path() -> Path:
+    return GENERATED / f"configurator.{engine_zip_hash()}.zip"
+
+
+def start_configurator_zip():
+    """A NodeJob compiling the engine zip, or None if it is on disk already."""
+    dest = configurator_zip_path()
     if dest.exists():
-        return dest
-    node = shutil.which("node")
-    if node is None:
-        raise PluginError("`node` not found: install Node 20 or newer and run `npm ci`")
+        return None
     GENERATED.mkdir(parents=True, exist_ok=True)
     for stale in GENERATED.glob("configurator.*.zip"):
-        if stale != dest:
+        if stale != dest:  # another build may have just made it
             stale.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(dir=GENERATED) as tmp:  # builds may run side by side
-        source = Path(tmp) / "configurator-source.zip"
-        source.write_bytes(configurator_zip_bytes())
-        done = subprocess.run([node, str(ENGINE_PYC_SCRIPT), str(source), str(dest)], cwd=ROOT,
-                              capture_output=True, text=True)
-    if done.returncode != 0:
-        raise PluginError(f"macros/engine_pyc.mjs failed:\n{done.stdout}{done.stderr}")
-    return dest
+    tmp = tempfile.TemporaryDirectory(dir=GENERATED)  # builds may run side by side
+    source = Path(tmp.name) / "configurator-source.zip"
+    source.write_bytes(configurator_zip_bytes())
+    return NodeJob(ENGINE_PYC_SCRIPT, source, dest, cleanup=tmp.cleanup)
 
 
 def write_engine_data(dest_dir: Path = GENERATED) -> Path:

@@ -3,6 +3,7 @@
 import copy
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -45,6 +46,15 @@ def read_spec_source(path: Path) -> dict:
 
 
 def load_spec_file(path: Path):
+    """Read and validate one spec file (checked_spec), with a warning for each flag it uses that its
+    engine will remove soon (each load: the date moves)."""
+    spec, data = checked_spec(path)
+    for warning in removal_warnings(spec, data, build_date()):
+        print(f"WARNING -  {warning}", file=sys.stderr)
+    return spec, data
+
+
+def checked_spec(path: Path):
     """Read and validate one spec file; its `name` must match the file name.
 
     The slow part (every state checked, every command against its engine release) is done once
@@ -65,14 +75,12 @@ def load_spec_file(path: Path):
         _check_name(spec, path)
         # Every command it can produce, against the engine release it names; the deprecation
         # notes this adds come from the engine data and ship with the spec to the browser.
-        notes = _with_known_texts(lambda: check_spec(spec, data))
+        notes = _with_known_texts(lambda: check_spec(spec, data, split_views(spec)))
         if notes:
             data = {**data, "notes": list(data.get("notes", [])) + notes}
             spec = load_spec(data, source=shown, check_states=False)  # states checked above
         _write_cache(path, key, {"notes": data["notes"]} if notes else {})
     _check_name(spec, path)
-    for warning in removal_warnings(spec, data, build_date()):  # each load: not cached, the date moves
-        print(f"WARNING -  {warning}", file=sys.stderr)
     if len(_loaded) >= 16:
         _loaded.clear()
     _loaded[key] = (spec, data)
@@ -82,6 +90,54 @@ def load_spec_file(path: Path):
 def _check_name(spec, path):
     if spec.name != path.stem:
         raise SpecError(_shown(path), "name", f"'{spec.name}' must match the file name '{path.stem}'")
+
+
+# --- the check's views, on two cores --------------------------------------------------------------
+
+MIN_SPLIT = 64  # base states below which a second process costs more than it saves
+_shard: dict = {}  # what a forked process computes: the spec and its part of the base states
+
+
+def split_views(spec):
+    """spec_flags.views(spec), in the same order, the second half of the base states computed
+    meanwhile by a forked process (rendering every state is most of a spec's check; the machine
+    has two cores or more). That process sends only the views with something the check has not
+    seen in its half: the check skips the others, as they repeat commands and outputs it saw
+    earlier, in the same order. If it fails, this process computes its half (and raises what it
+    finds)."""
+    combos = spec_flags.base_states(spec)
+    if len(combos) < MIN_SPLIT or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from spec_flags.views(spec, combos)
+        return
+    half = len(combos) // 2
+    _shard.update(spec=spec, combos=combos[half:])
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        second = pool.apply_async(_second_half)
+        yield from spec_flags.views(spec, combos[:half])
+        try:
+            rest = second.get()
+        except Exception:  # e.g. a SpecError that does not survive pickling: find it here
+            rest = None
+    yield from spec_flags.views(spec, combos[half:]) if rest is None else rest
+
+
+def _second_half():
+    return list(_news(spec_flags.views(_shard["spec"], _shard["combos"])))
+
+
+def _news(views):
+    """What check_spec reads of each view, for the base views and those with a command or shell
+    output not seen before (a view without either is one check_spec skips)."""
+    done = set()
+    for view in views:
+        new_command = view["command"] not in done
+        outputs = [{"id": o["id"], "text": o["text"], "lang": o["lang"]} for o in view["outputs"]
+                   if o["lang"] == "shell" and (o["id"], o["text"]) not in done]
+        if view.get("base") or new_command or outputs:
+            yield {"state": view["state"], "command": view["command"], "outputs": outputs,
+                   "notes": view["notes"] if new_command else [], **({"base": True} if view.get("base") else {})}
+        done.add(view["command"])
+        done.update((o["id"], o["text"]) for o in outputs)
 
 
 # --- the cache of checked specs ------------------------------------------------------------------

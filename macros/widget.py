@@ -14,7 +14,7 @@ import configurator
 from configurator.client import client_model
 from configurator.resolver import resolve_state
 
-from .specs import cached, load_spec_file, spec_path
+from .specs import SPEC_DIR, cached, checked_spec, load_spec_file, spec_path
 from .table_output import table_html
 
 # Above these bounds the page ships only the views of the choices nearest the default (fewest
@@ -56,13 +56,28 @@ def attribute_json(value) -> markupsafe.Markup:
     return markupsafe.Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&#39;"))
 
 
+def static_table(path, spec):
+    """static_views(spec), resolving every state (~2 s for Kimi) only when build/cache/ does not
+    have it next to the spec's check."""
+    return cached(path, "static", lambda: static_views(spec), Path(__file__),
+                  params=f"{MAX_STATIC_STATES}/{MAX_STATIC_BYTES}")
+
+
+def warm_caches():
+    """Every spec checked and its views tabulated into build/cache/, ahead of its page (see
+    hooks.on_config). A spec that fails is left for its page, which reports it with the page."""
+    for path in sorted(SPEC_DIR.glob("*.yaml")):
+        try:
+            static_table(path, checked_spec(path)[0])
+        except Exception:  # noqa: BLE001 - reported by the page's own load
+            continue
+
+
 def render_configurator(name: str) -> str:
     path = spec_path(name)
     spec, source = load_spec_file(path)
     view = configurator.resolve(spec)
-    # Every state resolved (~1 s for Kimi): kept in build/cache/ with the spec's check.
-    static = cached(path, "static", lambda: static_views(spec), Path(__file__),
-                    params=f"{MAX_STATIC_STATES}/{MAX_STATIC_BYTES}")
+    static = static_table(path, spec)
     # The page script reads the client model (what the page needs, decided by the engine) and
     # the table; the authored spec goes to the Python engine in the worker only (data-spec,
     # passed through unread).

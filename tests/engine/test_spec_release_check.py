@@ -1,15 +1,19 @@
 """The build checks every command a spec can produce against the engine release it names."""
 
 import copy
+import os
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
 from configurator import SpecError, load_spec, resolve
-from configurator.spec_flags import check_spec, states
+from configurator.spec_flags import base_states, check_spec, states
+from macros import specs
 from macros.specs import SPEC_DIR, load_spec_file, spec_path
 
+SECOND_HALF = specs._second_half
 KIMI = yaml.safe_load((SPEC_DIR / "kimi-k2.7-code.yaml").read_text(encoding="utf-8"))
 
 
@@ -178,3 +182,40 @@ def test_a_near_removal_date_is_a_build_warning():
     assert removal_warnings(spec, KIMI, "2026-01-01") == []  # a year away: no warning
     assert _day("2026-12-31") - _day("2026-12-06") == 25 and _day("1970-01-01") == 0
     assert _day("2024-03-01") - _day("2024-02-28") == 2  # a leap year
+
+
+def _second_half_noting_its_process():
+    """macros.specs._second_half, leaving the process id it ran in behind (module-level: the pool
+    sends the forked process this function by name)."""
+    Path(os.environ["SECOND_HALF_PID_FILE"]).write_text(str(os.getpid()))
+    return SECOND_HALF()
+
+
+def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(monkeypatch, tmp_path):
+    """macros.specs.split_views: a forked process renders the second half of the states. Same
+    notes, and a bad flag first met in that half fails with the message the one-process check gives."""
+    monkeypatch.setattr(specs, "_second_half", _second_half_noting_its_process)
+    monkeypatch.setenv("SECOND_HALF_PID_FILE", str(tmp_path / "child"))
+
+    def check(data, split):
+        spec = load_spec(data, source="configurator/specs/kimi-k2.7-code.yaml", check_states=False)
+        try:
+            return check_spec(spec, data, specs.split_views(spec) if split else None)
+        except SpecError as exc:
+            return str(exc)
+
+    serial = check(KIMI, split=False)
+    assert check(KIMI, split=True) == serial and any(n["text"].startswith("Runs on ") for n in serial)
+    assert int((tmp_path / "child").read_text()) != os.getpid()
+
+    bad = with_arg({"flag": "--tp-szie", "value": "8", "when": {"engine": "vllm", "hardware": "mi355x"}})
+    message = check(bad, split=False)
+    assert check(bad, split=True) == message and "--tp-szie" in message
+    combos = base_states(load_spec(KIMI, source="kimi", check_states=False))
+    first = next(i for i, s in enumerate(combos) if s.get("engine") == "vllm" and s.get("hardware") == "mi355x")
+    assert first >= len(combos) // 2 >= specs.MIN_SPLIT  # the forked half met it first
+
+    def fails():
+        raise RuntimeError("the forked process failed")
+    monkeypatch.setattr(specs, "_second_half", fails)  # this process renders that half instead
+    assert check(KIMI, split=True) == serial
