@@ -173,12 +173,22 @@ def _shown_choices_first(spec, radios):
     def key(choices):
         return tuple(key_part(choices.get(o.id)) for o in radios)
 
+    def trimmed(following):
+        view = resolve_state(spec, following)
+        kept = {k: v for k, v in following.items() if k in shown(view)}
+        return following if kept != following and not same(resolve_state(spec, kept), view) else kept
+
     first = radios[0]
     first_default = resolve_state(spec, {})["state"].get(first.id)
-    start = {}
-    seen, queue, later = {key(start)}, collections.deque([start]), collections.deque()
+    # A click's state is trimmed and compared with those seen when it leaves the queue, not when
+    # it joins: the last clicks queued (most of them, as the page's bounds end the walk) are never
+    # resolved. A state still comes out where it first joined the queue.
+    seen, queue, later = set(), collections.deque([{}]), collections.deque()
     while queue or later:
-        choices = (queue or later).popleft()
+        choices = trimmed((queue or later).popleft())
+        if key(choices) in seen:
+            continue
+        seen.add(key(choices))
         yield choices
         visible = shown(resolve_state(spec, choices))
         for opt in radios:
@@ -186,14 +196,8 @@ def _shown_choices_first(spec, radios):
                 continue
             for item in opt.items:
                 following = {**choices, opt.id: item.id}
-                view = resolve_state(spec, following)
-                kept = {k: v for k, v in following.items() if k in shown(view)}
-                if kept != following and not same(resolve_state(spec, kept), view):
-                    kept = following
-                if key(kept) not in seen:
-                    seen.add(key(kept))
-                    deferred = kept.get(first.id, first_default) != first_default
-                    (later if deferred else queue).append(kept)
+                deferred = following.get(first.id, first_default) != first_default
+                (later if deferred else queue).append(following)
 
 
 def _nearest_first(spec, radios):
