@@ -3,7 +3,6 @@
 import copy
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -14,6 +13,8 @@ from configurator import SpecError, load_spec
 from configurator import spec_flags
 from configurator.flags import checker as engine_check
 from configurator.spec_flags import check_spec, removal_warnings
+
+from . import two_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "configurator" / "specs"
@@ -45,21 +46,25 @@ def read_spec_source(path: Path) -> dict:
         raise SpecError(shown, where, f"malformed YAML: {problem}") from None
 
 
-def load_spec_file(path: Path):
+def load_spec_file(path: Path, ahead=None):
     """Read and validate one spec file (checked_spec), with a warning for each flag it uses that its
     engine will remove soon (each load: the date moves)."""
-    spec, data = checked_spec(path)
+    spec, data = checked_spec(path, ahead)
     for warning in removal_warnings(spec, data, build_date()):
         print(f"WARNING -  {warning}", file=sys.stderr)
     return spec, data
 
 
-def checked_spec(path: Path):
+def checked_spec(path: Path, ahead=None):
     """Read and validate one spec file; its `name` must match the file name.
 
     The slow part (every state checked, every command against its engine release) is done once
     per spec text, engine code and engine data: its result, the notes, is kept on disk in
-    build/cache/specs/ and in this process, so serve rebuilds and test modules share it."""
+    build/cache/specs/ and in this process, so serve rebuilds and test modules share it.
+
+    `ahead`: a function of the loaded spec that the caller will need (the page's view table);
+    while the check runs, another process computes it for the spec with the notes of its last
+    check. If the check gives the same notes (the usual case), taken_ahead(spec) returns it."""
     shown = _shown(path)
     data = read_spec_source(path)
     key = cache_key(path)
@@ -68,18 +73,29 @@ def checked_spec(path: Path):
         return spec, copy.deepcopy(data)
     cached = _read_cache(path, key)
     if cached is not None:  # this exact spec passed every check with this exact engine
-        data = {**data, "notes": cached["notes"]} if "notes" in cached else data
+        data = _with_notes(data, cached["generated"])
         spec = load_spec(data, source=shown, check_states=False)
     else:
         spec = load_spec(data, source=shown)
         _check_name(spec, path)
+        guess = _last_generated(path) if ahead is not None else None
+        guessed = None if guess is None else load_spec(_with_notes(data, guess), source=shown, check_states=False)
         # Every command it can produce, against the engine release it names; the deprecation
         # notes this adds come from the engine data and ship with the spec to the browser.
-        notes = _with_known_texts(lambda: check_spec(spec, data, split_views(spec)))
+        if data.get("release") is None:  # names no engine release: check_spec has nothing to check
+            notes, early = [], None
+        else:
+            notes, early = two_cores.check(
+                spec, lambda views: _with_known_texts(lambda: check_spec(spec, data, views)),
+                None if guessed is None else (ahead, guessed))
+        data = _with_notes(data, notes)
         if notes:
-            data = {**data, "notes": list(data.get("notes", [])) + notes}
             spec = load_spec(data, source=shown, check_states=False)  # states checked above
-        _write_cache(path, key, {"notes": data["notes"]} if notes else {})
+        if early is not None and notes == guess:
+            if len(_ahead) >= 16:
+                _ahead.clear()
+            _ahead[id(spec)] = (spec, early)
+        _write_cache(path, key, {"generated": notes})
     _check_name(spec, path)
     if len(_loaded) >= 16:
         _loaded.clear()
@@ -87,57 +103,22 @@ def checked_spec(path: Path):
     return spec, copy.deepcopy(data)
 
 
+def _with_notes(data, generated):
+    return {**data, "notes": list(data.get("notes", [])) + generated} if generated else data
+
+
+_ahead: dict = {}  # id(spec) → (spec, the `ahead` function's result for it)
+
+
+def taken_ahead(spec):
+    """What checked_spec's `ahead` computed for this spec, or None (once: it is not kept)."""
+    entry = _ahead.pop(id(spec), None)
+    return entry[1] if entry is not None and entry[0] is spec else None
+
+
 def _check_name(spec, path):
     if spec.name != path.stem:
         raise SpecError(_shown(path), "name", f"'{spec.name}' must match the file name '{path.stem}'")
-
-
-# --- the check's views, on two cores --------------------------------------------------------------
-
-MIN_SPLIT = 64  # base states below which a second process costs more than it saves
-_shard: dict = {}  # what a forked process computes: the spec and its part of the base states
-
-
-def split_views(spec):
-    """spec_flags.views(spec), in the same order, the second half of the base states computed
-    meanwhile by a forked process (rendering every state is most of a spec's check; the machine
-    has two cores or more). That process sends only the views with something the check has not
-    seen in its half: the check skips the others, as they repeat commands and outputs it saw
-    earlier, in the same order. If it fails, this process computes its half (and raises what it
-    finds)."""
-    combos = spec_flags.base_states(spec)
-    if len(combos) < MIN_SPLIT or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from spec_flags.views(spec, combos)
-        return
-    half = len(combos) // 2
-    _shard.update(spec=spec, combos=combos[half:])
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        second = pool.apply_async(_second_half)
-        yield from spec_flags.views(spec, combos[:half])
-        try:
-            rest = second.get()
-        except Exception:  # e.g. a SpecError that does not survive pickling: find it here
-            rest = None
-    yield from spec_flags.views(spec, combos[half:]) if rest is None else rest
-
-
-def _second_half():
-    return list(_news(spec_flags.views(_shard["spec"], _shard["combos"])))
-
-
-def _news(views):
-    """What check_spec reads of each view, for the base views and those with a command or shell
-    output not seen before (a view without either is one check_spec skips)."""
-    done = set()
-    for view in views:
-        new_command = view["command"] not in done
-        outputs = [{"id": o["id"], "text": o["text"], "lang": o["lang"]} for o in view["outputs"]
-                   if o["lang"] == "shell" and (o["id"], o["text"]) not in done]
-        if view.get("base") or new_command or outputs:
-            yield {"state": view["state"], "command": view["command"], "outputs": outputs,
-                   "notes": view["notes"] if new_command else [], **({"base": True} if view.get("base") else {})}
-        done.add(view["command"])
-        done.update((o["id"], o["text"]) for o in outputs)
 
 
 # --- the cache of checked specs ------------------------------------------------------------------
@@ -196,6 +177,16 @@ _known = {"name": None}  # the file spec_flags.known was read from, in this proc
 def cache_key(path: Path) -> str:
     text = path.read_bytes()
     return hashlib.sha256(f"{_shown(path)}\0{engine_fingerprint()}\0".encode() + text).hexdigest()
+
+
+def _last_generated(path: Path):
+    """The notes this spec's last check generated (its entry is replaced when this check ends)."""
+    for entry in CACHE_DIR.glob(f"{path.stem}.checked.*.json"):
+        try:
+            return json.loads(entry.read_text(encoding="utf-8"))["generated"]
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
 
 
 def _read_cache(path: Path, key: str, kind: str = "checked"):

@@ -14,7 +14,7 @@ import configurator
 from configurator.client import client_model
 from configurator.resolver import resolve_state
 
-from .specs import SPEC_DIR, cached, checked_spec, load_spec_file, spec_path
+from .specs import SPEC_DIR, cached, checked_spec, load_spec_file, spec_path, taken_ahead
 from .table_output import table_html
 
 # Above these bounds the page ships only the views of the choices nearest the default (fewest
@@ -57,9 +57,9 @@ def attribute_json(value) -> markupsafe.Markup:
 
 
 def static_table(path, spec):
-    """static_views(spec), resolving every state (~2 s for Kimi) only when build/cache/ does not
-    have it next to the spec's check."""
-    return cached(path, "static", lambda: static_views(spec), Path(__file__),
+    """static_views(spec), resolving states (~1 s for Kimi) only when build/cache/ does not have
+    it next to the spec's check, nor did the check compute it meanwhile (checked_spec's `ahead`)."""
+    return cached(path, "static", lambda: taken_ahead(spec) or static_views(spec), Path(__file__),
                   params=f"{MAX_STATIC_STATES}/{MAX_STATIC_BYTES}")
 
 
@@ -68,14 +68,14 @@ def warm_caches():
     hooks.on_config). A spec that fails is left for its page, which reports it with the page."""
     for path in sorted(SPEC_DIR.glob("*.yaml")):
         try:
-            static_table(path, checked_spec(path)[0])
+            static_table(path, checked_spec(path, ahead=static_views)[0])
         except Exception:  # noqa: BLE001 - reported by the page's own load
             continue
 
 
 def render_configurator(name: str) -> str:
     path = spec_path(name)
-    spec, source = load_spec_file(path)
+    spec, source = load_spec_file(path, ahead=static_views)
     view = configurator.resolve(spec)
     static = static_table(path, spec)
     # The page script reads the client model (what the page needs, decided by the engine) and

@@ -10,10 +10,10 @@ import yaml
 
 from configurator import SpecError, load_spec, resolve
 from configurator.spec_flags import base_states, check_spec, states
-from macros import specs
+from macros import two_cores
 from macros.specs import SPEC_DIR, load_spec_file, spec_path
 
-SECOND_HALF = specs._second_half
+SECOND_HALF = two_cores._second_half
 KIMI = yaml.safe_load((SPEC_DIR / "kimi-k2.7-code.yaml").read_text(encoding="utf-8"))
 
 
@@ -185,22 +185,22 @@ def test_a_near_removal_date_is_a_build_warning():
 
 
 def _second_half_noting_its_process():
-    """macros.specs._second_half, leaving the process id it ran in behind (module-level: the pool
+    """macros.two_cores._second_half, leaving the process id it ran in behind (module-level: the pool
     sends the forked process this function by name)."""
     Path(os.environ["SECOND_HALF_PID_FILE"]).write_text(str(os.getpid()))
     return SECOND_HALF()
 
 
 def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(monkeypatch, tmp_path):
-    """macros.specs.split_views: a forked process renders the second half of the states. Same
+    """macros.two_cores.check: a forked process renders the second half of the states. Same
     notes, and a bad flag first met in that half fails with the message the one-process check gives."""
-    monkeypatch.setattr(specs, "_second_half", _second_half_noting_its_process)
+    monkeypatch.setattr(two_cores, "_second_half", _second_half_noting_its_process)
     monkeypatch.setenv("SECOND_HALF_PID_FILE", str(tmp_path / "child"))
 
     def check(data, split):
         spec = load_spec(data, source="configurator/specs/kimi-k2.7-code.yaml", check_states=False)
         try:
-            return check_spec(spec, data, specs.split_views(spec) if split else None)
+            return two_cores.check(spec, lambda views: check_spec(spec, data, views))[0] if split else check_spec(spec, data)
         except SpecError as exc:
             return str(exc)
 
@@ -213,9 +213,34 @@ def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(monkeypatc
     assert check(bad, split=True) == message and "--tp-szie" in message
     combos = base_states(load_spec(KIMI, source="kimi", check_states=False))
     first = next(i for i, s in enumerate(combos) if s.get("engine") == "vllm" and s.get("hardware") == "mi355x")
-    assert first >= len(combos) // 2 >= specs.MIN_SPLIT  # the forked half met it first
+    assert first >= len(combos) // 2 >= two_cores.MIN_SPLIT  # the forked half met it first
 
     def fails():
         raise RuntimeError("the forked process failed")
-    monkeypatch.setattr(specs, "_second_half", fails)  # this process renders that half instead
+    monkeypatch.setattr(two_cores, "_second_half", fails)  # this process renders that half instead
     assert check(KIMI, split=True) == serial
+
+
+@pytest.mark.parametrize("guess_right", [True, False])
+def test_the_page_table_computed_during_the_check_is_used_only_if_the_notes_come_out_as_guessed(
+        kimi_notes, monkeypatch, tmp_path, guess_right):
+    """macros.specs.checked_spec(ahead=...): while the check runs, the view table is computed for
+    the spec with its last check's notes; the page takes it only if this check gives those notes."""
+    from macros import specs
+    from macros.widget import static_views
+    path = tmp_path / "kimi-copy.yaml"  # its own cache entries: the real spec's stay as they are
+    path.write_text((SPEC_DIR / "kimi-k2.7-code.yaml").read_text(encoding="utf-8").replace(
+        "\nname: kimi-k2.7-code\n", "\nname: kimi-copy\n"), encoding="utf-8")
+    guess = kimi_notes if guess_right else kimi_notes[1:]
+    monkeypatch.setattr(specs, "_last_generated", lambda _path: guess)
+    try:
+        spec, data = specs.checked_spec(path, ahead=static_views)
+    finally:
+        for entry in specs.CACHE_DIR.glob("kimi-copy.*"):
+            entry.unlink()
+    assert data["notes"][len(KIMI["notes"]):] == kimi_notes
+    early = specs.taken_ahead(spec)
+    if guess_right:
+        assert early == static_views(spec) and early is not None
+    else:
+        assert early is None
