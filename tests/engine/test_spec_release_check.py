@@ -191,7 +191,7 @@ def _second_half_noting_its_process():
     return SECOND_HALF()
 
 
-def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(monkeypatch, tmp_path):
+def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(kimi_notes, monkeypatch, tmp_path):
     """macros.two_cores.check: a forked process renders the second half of the states. Same
     notes, and a bad flag first met in that half fails with the message the one-process check gives."""
     monkeypatch.setattr(two_cores, "_second_half", _second_half_noting_its_process)
@@ -204,7 +204,7 @@ def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(monkeypatc
         except SpecError as exc:
             return str(exc)
 
-    serial = check(KIMI, split=False)
+    serial = kimi_notes  # the build's
     assert check(KIMI, split=True) == serial and any(n["text"].startswith("Runs on ") for n in serial)
     assert int((tmp_path / "child").read_text()) != os.getpid()
 
