@@ -144,3 +144,26 @@ def test_the_banner_lists_every_problem_of_a_spec_one_line_each(monkeypatch):
     assert "white-space:pre-wrap" in banner
     for line in text.splitlines():
         assert line in banner
+
+
+def test_serve_turns_an_unchanged_page_into_llms_markdown_once(monkeypatch):
+    """devserver keeps mkdocs-llmstxt's Markdown of a page whose HTML did not change (most of a
+    rebuild's time after a Markdown edit); any different argument converts again."""
+    from mkdocs_llmstxt._internal import plugin
+
+    from macros import devserver
+    assert callable(plugin._generate_page_markdown)  # the plugin still converts under this name
+    calls = []
+
+    def convert(html, **options):
+        calls.append(html)
+        return f"{html} as Markdown for {options['page_uri']}"
+    monkeypatch.setattr(plugin, "_generate_page_markdown", convert)
+    devserver._remember_llms_markdown()
+    options = dict(should_autoclean=True, preprocess=None, path="site/a.md", base_uri="http://x/", page_uri="a/")
+    assert plugin._generate_page_markdown("<p>A</p>", **options) == "<p>A</p> as Markdown for a/"
+    assert plugin._generate_page_markdown("<p>A</p>", **options) == "<p>A</p> as Markdown for a/"
+    assert calls == ["<p>A</p>"]
+    assert plugin._generate_page_markdown("<p>B</p>", **options) == "<p>B</p> as Markdown for a/"
+    assert plugin._generate_page_markdown("<p>A</p>", **{**options, "page_uri": "b/"}) == "<p>A</p> as Markdown for b/"
+    assert calls == ["<p>A</p>", "<p>B</p>", "<p>A</p>"]
