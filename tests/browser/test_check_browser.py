@@ -52,13 +52,22 @@ def _live_tab(browser, site_url):
     """One tab whose Python is already running, shared by the tests that paste a command and read
     the answer on the check page or the deploy page (Python starts once, not once per test)."""
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"], color_scheme="light")
-
-    def start(page):
-        page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
-        assert check(page, "sglang serve --model-path m") == "ok"
-
-    yield LivePage(context, site_url, CHECK_PAGE, start)
+    yield LivePage(context, site_url, CHECK_PAGE, _start_python)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def _phone_tab(browser, site_url):
+    """The same at a phone's width, for the overflow tests (their context is a phone's)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    yield LivePage(context, site_url, CHECK_PAGE, _start_python)
+    context.close()
+
+
+def _start_python(page):
+    page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
+    assert check(page, "sglang serve --model-path m") == "ok"
 
 
 @pytest.fixture
@@ -66,13 +75,14 @@ def live(_live_tab):
     """live(path) -> (page, recorder): the shared tab on `path`, its checker rendered afresh (no
     text, no answer, the newest release chosen) by instant navigation; Python already running."""
 
-    def _go(path=CHECK_PAGE):
-        page, rec = _live_tab.go(path)
-        page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
-        assert page.locator(f"{ROOT} textarea").input_value() == ""  # a fresh checker
-        return page, rec
+    return lambda path=CHECK_PAGE: _fresh_checker(_live_tab, path)
 
-    return _go
+
+def _fresh_checker(tab, path):
+    page, rec = tab.go(path)
+    page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
+    assert page.locator(f"{ROOT} textarea").input_value() == ""  # a fresh checker
+    return page, rec
 
 
 def start(page, text, how="click"):
@@ -284,8 +294,8 @@ def test_axe_finds_nothing_on_the_check_page_after_a_check(visit):
 
 
 @PAGES
-def test_no_horizontal_overflow_at_phone_width(visit, path):
-    page, _ = visit(path, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+def test_no_horizontal_overflow_at_phone_width(_phone_tab, path):
+    page, _ = _fresh_checker(_phone_tab, path)
     check(page, OLD_DP.replace("moonshotai/Kimi-K2.7-Code", "moonshotai/" + "Kimi-K2.7-Code-" * 12))
     page.locator(f"{ROOT} .sb-check-fix summary").click()
     sizes = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: innerWidth})")
