@@ -279,10 +279,8 @@ AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']})
     .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))"""
 
 
-def test_axe_finds_nothing_on_the_check_page_after_a_check(visit):
-    # A page of its own: the shared tab keeps Material's toast (".md-dialog") once a test has
-    # copied, and axe reads that leftover as content outside a landmark.
-    page, _ = visit(color_scheme="light")
+def test_axe_finds_nothing_on_the_check_page_after_a_check(live):
+    page, _ = live()
     check(page, OLD_DP)
     page.locator(f"{ROOT} .sb-check-fix summary").click()
     render_all(page)

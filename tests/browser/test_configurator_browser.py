@@ -453,25 +453,22 @@ AXE_RUN = """(sel) => axe.run(sel ? document.querySelector(sel) : document, {res
 
 
 @pytest.fixture(scope="module")
-def axe_results(browser, site_url):
-    """axe-core on the deploy page once Python is ready: {(scope, scheme): [violation]}."""
-    context = browser.new_context(color_scheme="light")
-    try:
-        page = context.new_page()
-        page.goto(site_url + DEPLOY)
-        use(page)
-        wait_engine(page, "python")
-        render_all(page)
-        page.add_script_tag(path=str(AXE_JS))
-        results = {}
-        for scheme_name in ("default", "slate"):
-            switch_scheme(page, scheme_name)
-            page.wait_for_timeout(300)  # the widget's 125 ms colour transitions
-            for scope, sel in (("page", None), ("configurator", ROOT_SEL)):
-                results[(scope, scheme_name)] = page.evaluate(AXE_RUN, sel)
-        return results
-    finally:
-        context.close()
+def axe_results(_live_tab):
+    """axe-core on the deploy page once Python is ready (the shared tab, light):
+    {(scope, scheme): [violation]}."""
+    page, _ = _live_tab.go(DEPLOY, FRESH)
+    page.wait_for_selector(f"{ROOT_SEL}[data-bound]", state="attached")
+    use(page)
+    wait_engine(page, "python")
+    render_all(page)
+    page.add_script_tag(path=str(AXE_JS))
+    results = {}
+    for scheme_name in ("default", "slate"):
+        switch_scheme(page, scheme_name)
+        page.wait_for_timeout(300)  # the widget's 125 ms colour transitions
+        for scope, sel in (("page", None), ("configurator", ROOT_SEL)):
+            results[(scope, scheme_name)] = page.evaluate(AXE_RUN, sel)
+    return results
 
 
 @pytest.mark.parametrize("scope, scheme_name", [

@@ -174,10 +174,8 @@ def test_a_hidden_tab_hands_the_selection_to_a_visible_one(live):
     assert visible.count() == 1 and visible.get_attribute("data-output") != "serve"
 
 
-def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
-    page.goto(site_url + DEPLOY + "?engine=vllm&name=bad%20name")
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+def test_axe_finds_nothing_with_fields_and_tabs_in_use(live):
+    page, _ = live("?engine=vllm&name=bad%20name")
     page.locator(f'{ROOT_SEL} [data-output-tab="memory"]').click()
     render_all(page)
     page.add_script_tag(path=str(AXE_JS))
