@@ -74,7 +74,6 @@ def _start_python(page):
 def live(_live_tab):
     """live(path) -> (page, recorder): the shared tab on `path`, its checker rendered afresh (no
     text, no answer, the newest release chosen) by instant navigation; Python already running."""
-
     return lambda path=CHECK_PAGE: _fresh_checker(_live_tab, path)
 
 
