@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import AXE_JS, DEPLOY, Recorder, hold, render_all, switch_scheme
+from live_page import LivePage
 from test_layout import SEED_001_DOCKER
 
 pytestmark = pytest.mark.browser
@@ -47,18 +48,40 @@ def visit(browser, site_url):
 
 
 @pytest.fixture(scope="module")
-def ready(browser, site_url):
-    """(page, recorder): one check page whose Python is already running, shared by the tests that
-    only paste a command and read the answer (Python starts once, not once per test)."""
-    context = browser.new_context()
-    rec = Recorder(site_url).attach_context(context)
-    page = context.new_page()
-    rec.attach_page(page)
-    page.goto(site_url + CHECK_PAGE)
+def _live_tab(browser, site_url):
+    """One tab whose Python is already running, shared by the tests that paste a command and read
+    the answer on the check page or the deploy page (Python starts once, not once per test)."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"], color_scheme="light")
+    yield LivePage(context, site_url, CHECK_PAGE, _start_python)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def _phone_tab(browser, site_url):
+    """The same at a phone's width, for the overflow tests (their context is a phone's)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    yield LivePage(context, site_url, CHECK_PAGE, _start_python)
+    context.close()
+
+
+def _start_python(page):
     page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
     assert check(page, "sglang serve --model-path m") == "ok"
-    yield page, rec
-    context.close()
+
+
+@pytest.fixture
+def live(_live_tab):
+    """live(path) -> (page, recorder): the shared tab on `path`, its checker rendered afresh (no
+    text, no answer, the newest release chosen) by instant navigation; Python already running."""
+    return lambda path=CHECK_PAGE: _fresh_checker(_live_tab, path)
+
+
+def _fresh_checker(tab, path):
+    page, rec = tab.go(path)
+    page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
+    assert page.locator(f"{ROOT} textarea").input_value() == ""  # a fresh checker
+    return page, rec
 
 
 def start(page, text, how="click"):
@@ -95,8 +118,8 @@ def lines(page):
 
 
 @PAGES
-def test_old_dp_attention_command_gets_the_replacement_and_a_corrected_command_to_copy(visit, path):
-    page, rec = visit(path, permissions=["clipboard-read", "clipboard-write"])
+def test_old_dp_attention_command_gets_the_replacement_and_a_corrected_command_to_copy(live, path):
+    page, rec = live(path)
     assert check(page, OLD_DP) == "warnings"
     assert "accepted, with warnings" in status(page)
     shown = lines(page)
@@ -121,8 +144,8 @@ def test_old_dp_attention_command_gets_the_replacement_and_a_corrected_command_t
     assert rec.page_errors == [] and rec.console_errors == [] and rec.other_origins() == []
 
 
-def test_a_one_line_command_with_tp_and_dp_gets_the_right_correction(ready):
-    page, _ = ready
+def test_a_one_line_command_with_tp_and_dp_gets_the_right_correction(live):
+    page, _ = live()
     assert check(page, "sglang serve --model-path m --tp 8 --enable-dp-attention --dp 8") == "warnings"
     assert page.locator(f"{ROOT} [data-fixed-command]").text_content() == \
         "sglang serve --model-path m --tp-size 8 --attn-dp-size 8"
@@ -130,8 +153,8 @@ def test_a_one_line_command_with_tp_and_dp_gets_the_right_correction(ready):
 
 
 @PAGES
-def test_an_unknown_flag_is_rejected_with_the_nearest_names(visit, path):
-    page, _ = visit(path)
+def test_an_unknown_flag_is_rejected_with_the_nearest_names(live, path):
+    page, _ = live(path)
     assert check(page, "sglang serve \\\n  --model-path m \\\n  --tensor-paralel-size 8") == "rejected"
     assert "1 would be rejected" in status(page)
     assert [s for s, _ in lines(page)] == ["ok", "ok", "error"]
@@ -145,10 +168,10 @@ def test_an_unknown_flag_is_rejected_with_the_nearest_names(visit, path):
 
 
 @PAGES
-def test_the_lambda_guides_docker_command_shows_the_model_deprecation(visit, path):
+def test_the_lambda_guides_docker_command_shows_the_model_deprecation(live, path):
     if SEED.exists():
         assert LAMBDA in SEED.read_text(encoding="utf-8")
-    page, _ = visit(path)
+    page, _ = live(path)
     assert check(page, LAMBDA) == "warnings"
     assert "vllm 0.34.0" in page.locator(f"{ROOT} .sb-check-verdict").inner_text()  # the newest covered release
     shown = lines(page)
@@ -157,8 +180,8 @@ def test_the_lambda_guides_docker_command_shows_the_model_deprecation(visit, pat
     assert "--model" in note and "positional argument" in note
 
 
-def test_release_choice_and_flag_history(visit):
-    page, _ = visit(CHECK_PAGE)
+def test_release_choice_and_flag_history(live):
+    page, _ = live(CHECK_PAGE)
     nsa = "sglang serve --model-path m --tp-size 8 --nsa-decode-backend flashmla_kv"
     assert check(page, nsa) == "rejected"  # latest: sglang 0.5.23
     assert page.locator(f"{ROOT} .sb-check-runs-on").inner_text().startswith("Runs on sglang 0.5.9–0.5.17")
@@ -181,9 +204,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_input_gets_a_clear_message_fast_and_never_markup(ready, name):
+def test_hostile_input_gets_a_clear_message_fast_and_never_markup(live, name):
     text, message = HOSTILE[name]
-    page, rec = ready
+    page, rec = live()
     assert check(page, "sglang serve --model-path m") == "ok"  # Python is ready: time the check alone
     elements = page.evaluate("(sel) => document.querySelector(sel).querySelectorAll('img, script, b, iframe').length", ROOT)
     began = time.monotonic()
@@ -255,8 +278,8 @@ AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']})
     .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))"""
 
 
-def test_axe_finds_nothing_on_the_check_page_after_a_check(visit):
-    page, _ = visit(color_scheme="light")
+def test_axe_finds_nothing_on_the_check_page_after_a_check(live):
+    page, _ = live()
     check(page, OLD_DP)
     page.locator(f"{ROOT} .sb-check-fix summary").click()
     render_all(page)
@@ -268,8 +291,8 @@ def test_axe_finds_nothing_on_the_check_page_after_a_check(visit):
 
 
 @PAGES
-def test_no_horizontal_overflow_at_phone_width(visit, path):
-    page, _ = visit(path, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+def test_no_horizontal_overflow_at_phone_width(_phone_tab, path):
+    page, _ = _fresh_checker(_phone_tab, path)
     check(page, OLD_DP.replace("moonshotai/Kimi-K2.7-Code", "moonshotai/" + "Kimi-K2.7-Code-" * 12))
     page.locator(f"{ROOT} .sb-check-fix summary").click()
     sizes = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: innerWidth})")

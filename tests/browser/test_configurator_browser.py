@@ -16,6 +16,7 @@ from browser_helpers import (AXE_JS, COMMAND_SEL, DEFAULT_COMMAND, DEFAULTS, DEP
                              Recorder, checked, command, engine, golden, gray_walk, hold, label_of,
                              eventually, parse_command, query_of, render_all, switch_scheme,
                              wait_engine, wait_state)
+from live_page import FRESH, LivePage
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +54,31 @@ def open_page(context, site_url):
     yield _open
     for page in pages:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def _live_tab(context, site_url):
+    def start(page):
+        use(page)
+        wait_engine(page, "python")
+
+    return LivePage(context, site_url, DEPLOY + FRESH, start)
+
+
+@pytest.fixture
+def live(_live_tab):
+    """live(query="") -> (page, recorder): the module's shared tab on the deploy page at `query`
+    (else at the defaults), its configurator rendered afresh by instant navigation and Python
+    already running, for tests that only use the configurator once Python is ready."""
+
+    def _go(query: str = ""):
+        page, rec = _live_tab.go(DEPLOY, query or FRESH)
+        page.wait_for_selector(f"{ROOT_SEL}[data-bound]", state="attached")
+        use(page)
+        wait_engine(page, "python")
+        return page, rec
+
+    return _go
 
 
 def use(page):
@@ -96,9 +122,8 @@ def test_command_is_in_the_html_before_any_javascript(browser, site_url):
 
 # 2 -----------------------------------------------------------------------------------------------
 
-def test_all_56_combinations_clicked_through_after_python_is_ready(open_page):
-    page, rec, _ = open_page()
-    wait_engine(page, "python")
+def test_all_56_combinations_clicked_through_after_python_is_ready(live):
+    page, rec = live()
     walk = gray_walk()
     wait_state(page, walk[0])
     for before, state in zip(walk, walk[1:]):
@@ -149,9 +174,8 @@ def test_clicks_before_python_is_ready_update_the_command_at_once(open_page, sta
 
 # 4 -----------------------------------------------------------------------------------------------
 
-def test_copy_puts_exactly_the_command_on_the_clipboard(open_page):
-    page, rec, _ = open_page()
-    wait_engine(page, "python")
+def test_copy_puts_exactly_the_command_on_the_clipboard(live):
+    page, rec = live()
     state = {**DEFAULTS, "hardware": "mi325x", "toolcall": "disabled", "dpattention": "enabled"}
     for option in ("hardware", "toolcall", "dpattention"):
         click(page, option, state[option])
@@ -184,10 +208,11 @@ URL_STEPS = [  # (option, value, expected query after the click)
 
 
 @pytest.mark.parametrize("ready", [False, True], ids=["before-python", "after-python"])
-def test_clicks_write_the_state_to_the_url_without_defaults(open_page, ready):
-    page, rec, release = open_page(hold_python=not ready)
+def test_clicks_write_the_state_to_the_url_without_defaults(open_page, live, ready):
     if ready:
-        wait_engine(page, "python")
+        (page, rec), release = live(), None
+    else:
+        page, rec, release = open_page(hold_python=True)
     state = dict(DEFAULTS)
     for option, value, query in URL_STEPS:
         click(page, option, value)
@@ -210,13 +235,13 @@ def test_clicks_write_the_state_to_the_url_without_defaults(open_page, ready):
     ("?hardware=h200&reasoning=enabled&toolcall=disabled", {"toolcall": "disabled"}),
 ], ids=["two", "all-four", "explicit-defaults"])
 @pytest.mark.parametrize("ready", [False, True], ids=["before-python", "after-python"])
-def test_loading_a_url_shows_its_state(open_page, query, state, ready):
-    page, rec, release = open_page(query, hold_python=not ready)
+def test_loading_a_url_shows_its_state(open_page, live, query, state, ready):
     full = {**DEFAULTS, **state}
-    if ready:
-        wait_engine(page, "python")
+    if ready:  # Python is running when the URL is opened (the shared tab follows a link to it)
+        (page, rec), release = live(query), None
         wait_state(page, full, timeout=2_000)
     else:
+        page, rec, release = open_page(query, hold_python=True)
         assert engine(page) == "static"
         # in the first paint's DOM already: no waiting
         assert (checked(page), command(page)) == (full, golden(full))
@@ -278,9 +303,12 @@ def focused(page) -> dict:
     "content-top",
     "skip-link",
 ])
-def test_keyboard_reaches_and_drives_the_radios_with_a_visible_focus(open_page, start):
-    page, rec, _ = open_page()
-    wait_engine(page, "python")
+def test_keyboard_reaches_and_drives_the_radios_with_a_visible_focus(open_page, live, start):
+    if start == "skip-link":  # the page's first Tab stop: a page of its own, as loaded
+        page, rec, _ = open_page()
+        wait_engine(page, "python")
+    else:  # the click below sets where Tab starts: the shared tab will do
+        page, rec = live()
     if start == "skip-link":
         page.keyboard.press("Tab")  # the first stop of the page: Material's "Skip to content"
         assert page.evaluate("document.activeElement.classList.contains('md-skip')")
@@ -366,9 +394,8 @@ def test_widget_works_after_each_instant_navigation(open_page, site_url):
     assert rec.page_errors == [] and rec.console_errors == []
 
 
-def test_table_of_contents_click_keeps_the_widget_and_its_state(open_page):
-    page, rec, _ = open_page()
-    wait_engine(page, "python")
+def test_table_of_contents_click_keeps_the_widget_and_its_state(live):
+    page, rec = live()
     state = {"hardware": "mi300x", "dpattention": "enabled"}
     for option, value in state.items():
         click(page, option, value)
@@ -426,25 +453,22 @@ AXE_RUN = """(sel) => axe.run(sel ? document.querySelector(sel) : document, {res
 
 
 @pytest.fixture(scope="module")
-def axe_results(browser, site_url):
-    """axe-core on the deploy page once Python is ready: {(scope, scheme): [violation]}."""
-    context = browser.new_context(color_scheme="light")
-    try:
-        page = context.new_page()
-        page.goto(site_url + DEPLOY)
-        use(page)
-        wait_engine(page, "python")
-        render_all(page)
-        page.add_script_tag(path=str(AXE_JS))
-        results = {}
-        for scheme_name in ("default", "slate"):
-            switch_scheme(page, scheme_name)
-            page.wait_for_timeout(300)  # the widget's 125 ms colour transitions
-            for scope, sel in (("page", None), ("configurator", ROOT_SEL)):
-                results[(scope, scheme_name)] = page.evaluate(AXE_RUN, sel)
-        return results
-    finally:
-        context.close()
+def axe_results(_live_tab):
+    """axe-core on the deploy page once Python is ready (the shared tab, light):
+    {(scope, scheme): [violation]}."""
+    page, _ = _live_tab.go(DEPLOY, FRESH)
+    page.wait_for_selector(f"{ROOT_SEL}[data-bound]", state="attached")
+    use(page)
+    wait_engine(page, "python")
+    render_all(page)
+    page.add_script_tag(path=str(AXE_JS))
+    results = {}
+    for scheme_name in ("default", "slate"):
+        switch_scheme(page, scheme_name)
+        page.wait_for_timeout(300)  # the widget's 125 ms colour transitions
+        for scope, sel in (("page", None), ("configurator", ROOT_SEL)):
+            results[(scope, scheme_name)] = page.evaluate(AXE_RUN, sel)
+    return results
 
 
 @pytest.mark.parametrize("scope, scheme_name", [

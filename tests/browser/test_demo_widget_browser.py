@@ -8,6 +8,7 @@ engine serves. Commands are checked against the same engine in CPython.
 import pytest
 
 from browser_helpers import PAGES, Demo, eventually
+from live_page import LivePage
 
 pytestmark = pytest.mark.browser
 
@@ -17,16 +18,47 @@ expected, open_demo, command, item, wait_python, wait_command = (
     DEMO.expected, DEMO.open, DEMO.command, DEMO.label, DEMO.wait_python, DEMO.wait_command)
 
 
+# The default hardware spelled out: the shared tab's configurator starts at its defaults (the
+# hardware's default depends on nothing and no choice changes it), whatever an earlier test chose.
+FRESH = "?hardware=h100"
+
+
 @pytest.fixture
 def page(recorded_page):
     return recorded_page
 
 
-@pytest.mark.parametrize("hold_python", [True, False], ids=["before-python", "python"])
-def test_disabled_item_stays_visible_with_its_reason_and_the_choice_falls_back(page, site_url, hold_python):
-    release = open_demo(page, site_url, hold_python=hold_python)
-    if not hold_python:
+@pytest.fixture(scope="module")
+def _live_tab(browser, site_url):
+    context = browser.new_context()
+
+    def start(page):
+        page.locator(ROOT).hover()
         wait_python(page)
+
+    yield LivePage(context, site_url, PAGES["authors"] + FRESH, start)
+    context.close()
+
+
+@pytest.fixture
+def live(_live_tab):
+    """The module's shared tab on the guide, its configurators rendered afresh by instant
+    navigation, Python already running; fails the test on a page error or console error."""
+    page, rec = _live_tab.go(PAGES["authors"], FRESH)
+    page.wait_for_selector(f"{ROOT}[data-bound]", state="attached")
+    page.locator(ROOT).hover()
+    wait_python(page)
+    yield page
+    assert rec.page_errors == [] and rec.console_errors == []
+
+
+@pytest.mark.parametrize("hold_python", [True, False], ids=["before-python", "python"])
+def test_disabled_item_stays_visible_with_its_reason_and_the_choice_falls_back(request, site_url, hold_python):
+    if hold_python:
+        page = request.getfixturevalue("page")
+        release = open_demo(page, site_url, hold_python=True)
+    else:
+        page, release = request.getfixturevalue("live"), None
     item(page, "hardware", "b200").click()
     wait_command(page, expected({"hardware": "b200"}))
     assert page.locator(f'{ROOT} input[data-option="quantization"]:checked').get_attribute("value") == "fp4"
@@ -60,9 +92,8 @@ def test_disabled_item_stays_visible_with_its_reason_and_the_choice_falls_back(p
         release()
 
 
-def test_hidden_option_disappears_and_adds_nothing(page, site_url):
-    open_demo(page, site_url)
-    wait_python(page)
+def test_hidden_option_disappears_and_adds_nothing(live):
+    page = live
     item(page, "speculative", "mtp3").click()
     wait_command(page, expected({"speculative": "mtp3"}))
     assert "--speculative-config.num_speculative_tokens 3" in command(page)

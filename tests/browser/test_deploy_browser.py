@@ -5,9 +5,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from browser_helpers import (AXE_JS, DEPLOY, ROOT_SEL, Recorder, command, eventually, hold, label_of,
+from browser_helpers import (AXE_JS, DEPLOY, ROOT_SEL, command, eventually, hold, label_of,
                              render_all, wait_engine)
 from configurator import resolve
+from live_page import FRESH, LivePage
 from macros.specs import load_spec_file, spec_path
 from macros.table_output import text_content
 from test_configurator_browser import AXE_RUN
@@ -31,6 +32,30 @@ def page(context):
     page = context.new_page()
     yield page
     page.close()
+
+
+@pytest.fixture(scope="module")
+def _live_tab(context, site_url):
+    def start(page):
+        page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
+        wait_engine(page, "python")
+
+    return LivePage(context, site_url, DEPLOY + FRESH, start)
+
+
+@pytest.fixture
+def live(_live_tab):
+    """live(query="") -> (page, recorder): the module's shared tab on the deploy page at `query`
+    (else at the defaults), rendered afresh by instant navigation, Python already running."""
+
+    def _go(query: str = ""):
+        page, rec = _live_tab.go(DEPLOY, query or FRESH)
+        page.wait_for_selector(f"{ROOT_SEL}[data-bound]", state="attached")
+        page.locator(ROOT_SEL).hover()
+        wait_engine(page, "python")
+        return page, rec
+
+    return _go
 
 
 def expected_snippets(choices):
@@ -66,11 +91,8 @@ def field(page, field_id):
     return page.locator(f'{ROOT_SEL} [data-field="{field_id}"]')
 
 
-def test_typing_a_served_name_updates_the_command_and_every_snippet(page, site_url):
-    rec = Recorder(site_url).attach_page(page)
-    page.goto(site_url + DEPLOY + "?engine=vllm")
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+def test_typing_a_served_name_updates_the_command_and_every_snippet(live):
+    page, rec = live("?engine=vllm")
     wait_for_view(page, {"engine": "vllm"})
     field(page, "name").fill("my-kimi")
     wait_for_view(page, {"engine": "vllm", "name": "my-kimi"})
@@ -86,10 +108,8 @@ def test_typing_a_served_name_updates_the_command_and_every_snippet(page, site_u
     assert rec.page_errors == [] and rec.console_errors == []
 
 
-def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(page, context, site_url):
-    page.goto(site_url + DEPLOY)
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+def test_a_shared_link_restores_fields_and_radios_and_lands_on_the_configurator(live, context):
+    page, _ = live()
     label_of(page, "hardware", "mi300x").click()
     for field_id, value in (("port", "9000"), ("ctx", "131072"), ("weights", "/data/my kimi")):
         field(page, field_id).fill(value)
@@ -144,10 +164,8 @@ def test_before_python_radios_are_instant_and_fields_visibly_wait(page, site_url
     wait_for_view(page, {"engine": "vllm", "toolcall": "disabled", "port": "9000"})
 
 
-def test_a_hidden_tab_hands_the_selection_to_a_visible_one(page, site_url):
-    page.goto(site_url + DEPLOY + "?engine=vllm")
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+def test_a_hidden_tab_hands_the_selection_to_a_visible_one(live):
+    page, _ = live("?engine=vllm")
     page.locator(f'{ROOT_SEL} [data-output-tab="serve"]').click()
     assert page.locator(f'{ROOT_SEL} [data-output="serve"]').is_visible()
     label_of(page, "engine", "sglang").click()
@@ -156,10 +174,8 @@ def test_a_hidden_tab_hands_the_selection_to_a_visible_one(page, site_url):
     assert visible.count() == 1 and visible.get_attribute("data-output") != "serve"
 
 
-def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
-    page.goto(site_url + DEPLOY + "?engine=vllm&name=bad%20name")
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+def test_axe_finds_nothing_with_fields_and_tabs_in_use(live):
+    page, _ = live("?engine=vllm&name=bad%20name")
     page.locator(f'{ROOT_SEL} [data-output-tab="memory"]').click()
     render_all(page)
     page.add_script_tag(path=str(AXE_JS))
@@ -170,7 +186,7 @@ def test_axe_finds_nothing_with_fields_and_tabs_in_use(page, site_url):
 MEMORY = f'{ROOT_SEL} [data-output="memory"]'
 
 
-def test_memory_tab_is_a_table_without_javascript_and_the_script_renders_the_same(browser, page, site_url):
+def test_memory_tab_is_a_table_without_javascript_and_the_script_renders_the_same(browser, live, site_url):
     static = browser.new_context(java_script_enabled=False)
     try:
         plain = static.new_page()
@@ -184,9 +200,7 @@ def test_memory_tab_is_a_table_without_javascript_and_the_script_renders_the_sam
         assert plain.locator(f"{MEMORY} strong").text_content().startswith("Context length 262,144 tokens: ")
     finally:
         static.close()
-    page.goto(site_url + DEPLOY)
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+    page, _ = live()
     label_of(page, "hardware", "mi300x").click()
     wait_for_view(page, {"hardware": "mi300x"})
     assert "191.69 GiB" in page.locator(MEMORY).text_content()
@@ -195,10 +209,8 @@ def test_memory_tab_is_a_table_without_javascript_and_the_script_renders_the_sam
     assert page.locator(MEMORY).inner_html() == built  # the page script lays out the same table
 
 
-def test_memory_tab_names_an_entry_it_cannot_use(page, site_url):
-    page.goto(site_url + DEPLOY + "?frac=1.5&ctx=0")
-    page.locator(ROOT_SEL).hover()  # the first sign of use starts Python
-    wait_engine(page, "python")
+def test_memory_tab_names_an_entry_it_cannot_use(live):
+    page, _ = live("?frac=1.5&ctx=0")
     wait_for_view(page, {"frac": "1.5", "ctx": "0"})
     text = page.locator(MEMORY).text_content()
     assert text.count("Not applied: ") == 2 and "NaN" not in text and "undefined" not in text

@@ -56,40 +56,47 @@ _DIAGRAM_TEXT = """() => [...document.querySelectorAll('.mermaid')].map((host) =
 })"""
 
 
-def _open(browser, site_url, path, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.add_init_script(_OPEN_SHADOWS)
-    page.goto(site_url + path)
-    page.wait_for_load_state("networkidle")
-    render_all(page)  # the whole page, as the reader sees each part once scrolled to
-    return context, page
+@pytest.fixture(scope="module")
+def tab(browser, site_url):
+    """tab(path, width) -> page: `path` loaded afresh (a full load, not instant navigation) in the
+    module's tab of that width (one context per width, kept across tests), every block rendered."""
+    tabs = {}
+
+    def _open(path, width):
+        if width not in tabs:
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            page = context.new_page()
+            page.add_init_script(_OPEN_SHADOWS)
+            tabs[width] = context, page
+        page = tabs[width][1]
+        page.goto(site_url + path)
+        page.wait_for_load_state("networkidle")
+        render_all(page)  # the whole page, as the reader sees each part once scrolled to
+        return page
+
+    yield _open
+    for context, _ in tabs.values():
+        context.close()
 
 
 @pytest.mark.parametrize("name", [n for n in PAGES if n != "authors"])
-def test_nothing_cut_off_on_a_phone(browser, site_url, name):
-    context, page = _open(browser, site_url, PAGES[name], 390)
-    try:
-        problems = page.evaluate(_CUT_OFF)
-        assert problems == [], f"{PAGES[name] or 'home'} at 390 px:\n" + "\n".join(problems)
-    finally:
-        context.close()
+def test_nothing_cut_off_on_a_phone(tab, name):
+    page = tab(PAGES[name], 390)
+    problems = page.evaluate(_CUT_OFF)
+    assert problems == [], f"{PAGES[name] or 'home'} at 390 px:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_diagram_text_is_readable(browser, site_url, width):
-    context, page = _open(browser, site_url, PAGES["architecture"], width)
-    try:
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('.mermaid')].length > 0
-                  && [...document.querySelectorAll('.mermaid')].every((el) => el.shadowRoot?.querySelector('svg'))""",
-            timeout=30_000)
-        sizes = page.evaluate(_DIAGRAM_TEXT)
-        assert sizes and None not in sizes, sizes
-        small = [round(s, 1) for s in sizes if s < MIN_DIAGRAM_PX]
-        assert not small, f"diagram text below {MIN_DIAGRAM_PX}px at {width}px: {sizes}"
-    finally:
-        context.close()
+def test_diagram_text_is_readable(tab, width):
+    page = tab(PAGES["architecture"], width)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.mermaid')].length > 0
+              && [...document.querySelectorAll('.mermaid')].every((el) => el.shadowRoot?.querySelector('svg'))""",
+        timeout=30_000)
+    sizes = page.evaluate(_DIAGRAM_TEXT)
+    assert sizes and None not in sizes, sizes
+    small = [round(s, 1) for s in sizes if s < MIN_DIAGRAM_PX]
+    assert not small, f"diagram text below {MIN_DIAGRAM_PX}px at {width}px: {sizes}"
 
 
 def test_focus_ring_at_the_edge_of_a_lazily_rendered_block_is_whole(browser, site_url):
@@ -121,24 +128,21 @@ def test_focus_ring_at_the_edge_of_a_lazily_rendered_block_is_whole(browser, sit
 
 
 @pytest.mark.parametrize("name", ["benchmarks", "deploy"])
-def test_a_wide_table_scrolls_inside_itself_with_its_key_column_in_view(browser, site_url, name):
-    context, page = _open(browser, site_url, PAGES[name], 390)
-    try:
-        # Material wraps each table in a scroller (.md-typeset__scrollwrap).
-        found = page.evaluate("""() => [...document.querySelectorAll('article .md-typeset__scrollwrap')]
-          .filter((w) => w.offsetParent !== null && w.scrollWidth > w.clientWidth + 1).map((w) => {
-            w.scrollLeft = w.scrollWidth;  // scrolled to its far end, the key column stays in view
-            const cell = w.querySelector('tbody td:first-child');
-            const key = cell.getBoundingClientRect(), box = w.getBoundingClientRect();
-            return {sticky: getComputedStyle(cell).position, scrolled: w.scrollLeft > 0,
-                    inView: key.left >= box.left - 1 && key.right <= box.right + 1};
-          })""")
-        if name == "benchmarks":
-            assert found, "the quality table no longer needs to scroll at 390 px: pick a wider table"
-        for table in found:
-            assert table == {"sticky": "sticky", "scrolled": True, "inView": True}, table
-    finally:
-        context.close()
+def test_a_wide_table_scrolls_inside_itself_with_its_key_column_in_view(tab, name):
+    page = tab(PAGES[name], 390)
+    # Material wraps each table in a scroller (.md-typeset__scrollwrap).
+    found = page.evaluate("""() => [...document.querySelectorAll('article .md-typeset__scrollwrap')]
+      .filter((w) => w.offsetParent !== null && w.scrollWidth > w.clientWidth + 1).map((w) => {
+        w.scrollLeft = w.scrollWidth;  // scrolled to its far end, the key column stays in view
+        const cell = w.querySelector('tbody td:first-child');
+        const key = cell.getBoundingClientRect(), box = w.getBoundingClientRect();
+        return {sticky: getComputedStyle(cell).position, scrolled: w.scrollLeft > 0,
+                inView: key.left >= box.left - 1 && key.right <= box.right + 1};
+      })""")
+    if name == "benchmarks":
+        assert found, "the quality table no longer needs to scroll at 390 px: pick a wider table"
+    for table in found:
+        assert table == {"sticky": "sticky", "scrolled": True, "inView": True}, table
 
 
 # Page heights at 1280 px, in screens of 800 px, with every block rendered (issue 18). The
@@ -148,13 +152,10 @@ BUDGET = {"home": 6, "overview": 6, "deploy": 7, "use": 7, "benchmarks": 6, "arc
 
 
 @pytest.mark.parametrize("name", sorted(BUDGET))
-def test_page_height_within_budget(browser, site_url, name):
-    context, page = _open(browser, site_url, PAGES[name], 1280)
-    try:
-        height = page.evaluate("document.documentElement.scrollHeight")
-        assert height <= BUDGET[name] * SCREEN, f"{name}: {height / SCREEN:.2f} screens, budget {BUDGET[name]}"
-    finally:
-        context.close()
+def test_page_height_within_budget(tab, name):
+    page = tab(PAGES[name], 1280)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= BUDGET[name] * SCREEN, f"{name}: {height / SCREEN:.2f} screens, budget {BUDGET[name]}"
 
 
 _COMMAND_BOX = """(sel) => {
