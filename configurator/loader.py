@@ -190,6 +190,13 @@ def load_spec(data: Any, source: str = "<spec>", check_states: bool = True) -> S
         source_unknown_env=data.get("source_unknown_env", ()),
     )
     if check_states:
-        check_every_state(c, spec)
-        c.done()
+        check_spec_states(spec, data)
     return spec
+
+
+def check_spec_states(spec: Spec, data: Any) -> None:
+    """The every-state check of load_spec (raises SpecError), for a spec loaded with
+    check_states=False whose caller runs it later (the build: beside its forked check)."""
+    c = Validator(spec.source, data)
+    check_every_state(c, spec)
+    c.done()

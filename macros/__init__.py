@@ -7,7 +7,8 @@ from pathlib import Path
 # Modules re-imported when their sources change: `mkdocs serve` calls define_env again after an
 # edit, but Python would keep serving the first import of the engine and of these macros.
 # Re-importing them on every rebuild threw away the engine's caches, so only after an edit.
-FRESH = ("configurator", "macros.specs", "macros.widget", "macros.charts", "macros.engines", "macros.checker")
+FRESH = ("configurator", "macros.specs", "macros.two_cores", "macros.widget", "macros.charts", "macros.engines",
+         "macros.checker")
 ROOT = Path(__file__).resolve().parent.parent
 _imported = {"sources": None}
 

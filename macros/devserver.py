@@ -121,7 +121,16 @@ def install():
         serve_command.build = guarded_build
         LiveReloadServer._inject_js_into_html = _inject
         logging.getLogger("mkdocs.plugins.mkdocs_macros.util").addFilter(_not_a_macro_traceback)
+        serve_command.LiveReloadServer = QuickerWatch  # made after on_startup, which calls this
         _remember_llms_markdown()
+
+
+class QuickerWatch(LiveReloadServer):
+    """Looks for saved files every 0.1 s instead of MkDocs' 0.5 s: the rebuild starts up to 0.4 s
+    sooner after a save, for a scan of a few hundred files' times five times more often."""
+
+    def __init__(self, *args, polling_interval: float = 0.1, **kwargs):
+        super().__init__(*args, polling_interval=polling_interval, **kwargs)
 
 
 def _remember_llms_markdown():

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from configurator import SpecError, load_spec
+from configurator.loader import check_spec_states
 from configurator import spec_flags
 from configurator.flags import checker as engine_check
 from configurator.spec_flags import check_spec, removal_warnings
@@ -76,18 +77,23 @@ def checked_spec(path: Path, ahead=None):
         data = _with_notes(data, cached["generated"])
         spec = load_spec(data, source=shown, check_states=False)
     else:
-        spec = load_spec(data, source=shown)
-        _check_name(spec, path)
+        spec = load_spec(data, source=shown, check_states=False)  # the states: in check(), forked already
         guess = _last_generated(path) if ahead is not None else None
         guessed = None if guess is None else load_spec(_with_notes(data, guess), source=shown, check_states=False)
-        # Every command it can produce, against the engine release it names; the deprecation
-        # notes this adds come from the engine data and ship with the spec to the browser.
-        if data.get("release") is None:  # names no engine release: check_spec has nothing to check
-            notes, early = [], None
+
+        def check(views):
+            check_spec_states(spec, data)
+            _check_name(spec, path)
+            if data.get("release") is None:  # names no engine release: check_spec has nothing to check
+                return []
+            # Every command it can produce, against the engine release it names; the deprecation
+            # notes this adds come from the engine data and ship with the spec to the browser.
+            return _with_known_texts(lambda: check_spec(spec, data, views))
+
+        if data.get("release") is None:
+            notes, early = check(None), None
         else:
-            notes, early = two_cores.check(
-                spec, lambda views: _with_known_texts(lambda: check_spec(spec, data, views)),
-                None if guessed is None else (ahead, guessed))
+            notes, early = two_cores.check(spec, check, None if guessed is None else (ahead, guessed))
         data = _with_notes(data, notes)
         if notes:
             spec = load_spec(data, source=shown, check_states=False)  # states checked above

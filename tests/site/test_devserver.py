@@ -167,3 +167,12 @@ def test_serve_turns_an_unchanged_page_into_llms_markdown_once(monkeypatch):
     assert plugin._generate_page_markdown("<p>B</p>", **options) == "<p>B</p> as Markdown for a/"
     assert plugin._generate_page_markdown("<p>A</p>", **{**options, "page_uri": "b/"}) == "<p>A</p> as Markdown for b/"
     assert calls == ["<p>A</p>", "<p>B</p>", "<p>A</p>"]
+
+
+def test_serve_looks_for_saved_files_every_tenth_of_a_second(tmp_path):
+    from mkdocs.livereload import LiveReloadServer
+
+    from macros.devserver import QuickerWatch
+    default = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    quicker = QuickerWatch(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    assert (default.observer.timeout, quicker.observer.timeout) == (0.5, 0.1)
