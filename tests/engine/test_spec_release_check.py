@@ -1,6 +1,7 @@
 """The build checks every command a spec can produce against the engine release it names."""
 
 import copy
+import json
 import os
 import re
 from pathlib import Path
@@ -13,7 +14,7 @@ from configurator.spec_flags import base_states, check_spec, states
 from macros import two_cores
 from macros.specs import SPEC_DIR, load_spec_file, spec_path
 
-SECOND_HALF = two_cores._second_half
+FROM_THE_BACK = two_cores._from_the_back
 KIMI = yaml.safe_load((SPEC_DIR / "kimi-k2.7-code.yaml").read_text(encoding="utf-8"))
 
 
@@ -184,18 +185,19 @@ def test_a_near_removal_date_is_a_build_warning():
     assert _day("2024-03-01") - _day("2024-02-28") == 2  # a leap year
 
 
-def _second_half_noting_its_process():
-    """macros.two_cores._second_half, leaving the process id it ran in behind (module-level: the pool
-    sends the forked process this function by name)."""
-    Path(os.environ["SECOND_HALF_PID_FILE"]).write_text(str(os.getpid()))
-    return SECOND_HALF()
+def _from_the_back_noting_its_process():
+    """macros.two_cores._from_the_back, leaving the process id it ran in and the chunks it rendered
+    behind (module-level: the pool sends the forked process this function by name)."""
+    rendered = FROM_THE_BACK()
+    Path(os.environ["FROM_THE_BACK_FILE"]).write_text(json.dumps([os.getpid(), [i for i, _ in rendered]]))
+    return rendered
 
 
 def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(kimi_notes, monkeypatch, tmp_path):
-    """macros.two_cores.check: a forked process renders the second half of the states. Same
-    notes, and a bad flag first met in that half fails with the message the one-process check gives."""
-    monkeypatch.setattr(two_cores, "_second_half", _second_half_noting_its_process)
-    monkeypatch.setenv("SECOND_HALF_PID_FILE", str(tmp_path / "child"))
+    """macros.two_cores.check: a forked process renders states from the last back. Same notes, and
+    a bad flag first met in the states it renders fails with the message the one-process check gives."""
+    monkeypatch.setattr(two_cores, "_from_the_back", _from_the_back_noting_its_process)
+    monkeypatch.setenv("FROM_THE_BACK_FILE", str(tmp_path / "child"))
 
     def check(data, split):
         spec = load_spec(data, source="configurator/specs/kimi-k2.7-code.yaml", check_states=False)
@@ -206,18 +208,19 @@ def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(kimi_notes
 
     serial = kimi_notes  # the build's
     assert check(KIMI, split=True) == serial and any(n["text"].startswith("Runs on ") for n in serial)
-    assert int((tmp_path / "child").read_text()) != os.getpid()
+    pid, chunks = json.loads((tmp_path / "child").read_text())
+    assert pid != os.getpid() and chunks
 
     bad = with_arg({"flag": "--tp-szie", "value": "8", "when": {"engine": "vllm", "hardware": "mi355x"}})
-    message = check(bad, split=False)
-    assert check(bad, split=True) == message and "--tp-szie" in message
+    message = check(bad, split=True)
+    assert message == check(bad, split=False) and "--tp-szie" in message
     combos = base_states(load_spec(KIMI, source="kimi", check_states=False))
     first = next(i for i, s in enumerate(combos) if s.get("engine") == "vllm" and s.get("hardware") == "mi355x")
-    assert first >= len(combos) // 2 >= two_cores.MIN_SPLIT  # the forked half met it first
+    assert first // two_cores.CHUNK in json.loads((tmp_path / "child").read_text())[1]  # the forked process met it
 
     def fails():
         raise RuntimeError("the forked process failed")
-    monkeypatch.setattr(two_cores, "_second_half", fails)  # this process renders that half instead
+    monkeypatch.setattr(two_cores, "_from_the_back", fails)  # this process renders that half instead
     assert check(KIMI, split=True) == serial
 
 
