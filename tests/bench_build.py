@@ -38,10 +38,11 @@ PAGE = "docs/models/kimi-k2.7-code/index.md"
 SPEC = "configurator/specs/kimi-k2.7-code.yaml"
 TARGETS = {"cold build": 15, "build, cache kept": 15, "rebuild after a Markdown edit": 2,
            "rebuild after a spec edit": 5}
-# Medians of 3 runs of this script (as it is now) with --root at main a4aa983, 2026-12-06, on the
-# shared 2-core machine (load ~10: the wall seconds are inflated, compare the CPU seconds).
-BEFORE = {"cold build": (227.7, 99.7), "build, cache kept": (2.0, 2.0),  # name → (wall s, CPU s)
-          "rebuild after a Markdown edit": (11.7, 2.4), "rebuild after a spec edit": (394.7, 82.1)}
+# One run of this script with --root at main a4aa983 (where issue 19's work began), 2026-12-06,
+# on this 2-core machine idle (load 1.0). The issue as filed measured 18-35 s builds and 17-19 s
+# rebuilds at an older main.
+BEFORE = {"cold build": (82.3, 83.5), "build, cache kept": (2.3, 2.3),  # name → (wall s, CPU s)
+          "rebuild after a Markdown edit": (1.9, 1.8), "rebuild after a spec edit": (58.6, 58.5)}
 
 
 def env_for(root: Path, **extra) -> dict:
