@@ -134,7 +134,7 @@ def views(spec, combos=None):
 def check_spec(spec, data, state_views=None):
     """Notes (dicts as in a spec) for the deprecations the source publishes and for the releases each
     engine's commands run on; raises SpecError. `state_views`: views(spec), or the same views as
-    another process computed them (see macros/specs.py), in the same order."""
+    another process computed them (see macros/two_cores.py), in the same order."""
     if data.get("release") is None:
         return []
     per_engine = _releases_of(spec, data)
