@@ -9,6 +9,9 @@ the processes start with the loaded spec, in milliseconds.
 
 import multiprocessing
 import os
+import pickle
+import signal
+import threading
 
 from configurator import spec_flags
 
@@ -26,33 +29,87 @@ def check(spec, check_views, ahead=None):
     they repeat commands and outputs it met just before. If it fails, this process renders its
     chunks (and raises what it finds). `ahead`: (function, argument), computed meanwhile."""
     combos = spec_flags.base_states(spec)
-    if len(combos) < MIN_SPLIT or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(combos) < MIN_SPLIT or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return check_views(spec_flags.views(spec, combos)), None
     chunks = [combos[i:i + CHUNK] for i in range(0, len(combos), CHUNK)]
-    context = multiprocessing.get_context("fork")
-    edges = context.Array("i", [0, len(chunks) - 1])  # the next chunk from the front, from the back
+    # The next chunk from the front and from the back, shared with the forked process.
+    edges = multiprocessing.get_context("fork").Array("i", [0, len(chunks) - 1])
     _shard.update(spec=spec, chunks=chunks, edges=edges, ahead=ahead)
-    with context.Pool(1 if ahead is None else 2) as pool:
-        from_the_back = pool.apply_async(_from_the_back)
-        early = None if ahead is None else pool.apply_async(_ahead)
-
+    from_the_back = Forked(_from_the_back)
+    early = None if ahead is None else Forked(_ahead)
+    try:
         def views():
             met = 0
             while (i := _claim(edges, front=True)) is not None:
                 yield from spec_flags.views(spec, chunks[i])
                 met = i + 1
             try:
-                rendered = dict(from_the_back.get())
-            except Exception:  # e.g. a SpecError that does not survive pickling: find it here
+                rendered = dict(from_the_back.result())
+            except Exception:  # it failed or died: this process renders its chunks (and raises what it finds)
                 rendered = {}
             for i in range(met, len(chunks)):
                 yield from rendered[i] if i in rendered else spec_flags.views(spec, chunks[i])
 
         result = check_views(views())
         try:
-            return result, None if early is None else early.get()
+            return result, None if early is None else early.result()
         except Exception:  # the caller computes it itself
             return result, None
+    finally:
+        for forked in (from_the_back, early):
+            if forked is not None:
+                forked.stop()
+
+
+class Forked:
+    """function() run in a forked process (it starts with this process's memory: the loaded spec);
+    result() is what it returned, or raises if it raised, was killed or crashed. A pipe, not a
+    multiprocessing Pool, whose result never comes if its process dies."""
+
+    def __init__(self, function):
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the forked process: answer, then leave without this process's exit handlers
+            try:
+                os.close(read)
+                try:
+                    answer = (True, function())
+                except BaseException as exc:  # noqa: BLE001 - sent to the parent as text
+                    answer = (False, f"{type(exc).__name__}: {exc}")
+                with os.fdopen(write, "wb") as pipe:
+                    pickle.dump(answer, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.pipe = os.fdopen(read, "rb")
+        # Read as the answer comes, so the forked process is not left waiting to send it.
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        try:
+            self.answer = pickle.load(self.pipe)  # nothing, or half an answer, raises
+        except Exception as exc:  # noqa: BLE001 - result() raises it
+            self.answer = (False, f"no answer ({type(exc).__name__})")
+
+    def result(self):
+        self.reader.join()
+        self.stop()
+        ok, value = self.answer
+        if not ok:
+            raise RuntimeError(f"the forked process failed: {value}")
+        return value
+
+    def stop(self):
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)  # a no-op for a process that has answered and left
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)  # its pipe is closed now: the reader ends
+            self.reader.join()
+            self.pid = 0
+            self.pipe.close()
 
 
 def _claim(edges, front):

@@ -222,6 +222,12 @@ def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(kimi_notes
         raise RuntimeError("the forked process failed")
     monkeypatch.setattr(two_cores, "_from_the_back", fails)  # this process renders that half instead
     assert check(KIMI, split=True) == serial
+    monkeypatch.setattr(two_cores, "_from_the_back", _dies)  # ... also when the process dies
+    assert check(KIMI, split=True) == serial
+
+
+def _dies():
+    os._exit(3)  # as a process the system killed: no answer at all
 
 
 @pytest.mark.parametrize("guess_right", [True, False])
