@@ -81,19 +81,19 @@ def checked_spec(path: Path, ahead=None):
         guess = _last_generated(path) if ahead is not None else None
         guessed = None if guess is None else load_spec(_with_notes(data, guess), source=shown, check_states=False)
 
+        names_release = data.get("release") is not None  # else check_spec has nothing to check
+
         def check(views):
             check_spec_states(spec, data)
             _check_name(spec, path)
-            if data.get("release") is None:  # names no engine release: check_spec has nothing to check
-                return []
             # Every command it can produce, against the engine release it names; the deprecation
             # notes this adds come from the engine data and ship with the spec to the browser.
-            return _with_known_texts(lambda: check_spec(spec, data, views))
+            return _with_known_texts(lambda: check_spec(spec, data, views)) if names_release else []
 
-        if data.get("release") is None:
-            notes, early = check(None), None
-        else:
+        if names_release:
             notes, early = two_cores.check(spec, check, None if guessed is None else (ahead, guessed))
+        else:
+            notes, early = check(None), None
         data = _with_notes(data, notes)
         if notes:
             spec = load_spec(data, source=shown, check_states=False)  # states checked above

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 MAX_CHARS = 20_000
 MAX_LINES = 400
-OPERATOR = re.compile(r"[|&;<>]+\Z")
-PUNCTUATION = "|&;<>"
+PUNCTUATION = "|&;<>"  # the shell's operators, as shlex groups them
+OPERATOR = re.compile(f"[{re.escape(PUNCTUATION)}]+\\Z")
 # Text without these is split by shlex at its whitespace only (see _plain_words).
-SHLEX_SPECIAL = re.compile(r"[\"'\\|&;<>]")
+SHLEX_SPECIAL = re.compile(f"[\"'\\\\{re.escape(PUNCTUATION)}]")
 PLAIN_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace: these four, no other
 
 
