@@ -146,8 +146,8 @@ def check_spec(spec, data, state_views=None):
         raise SpecError(spec.source, "source_unknown_env", "expected a list of variable names, e.g. [SGLANG_X]")
     allowed = list(allowed) + list(unknown_env)
     # The newest named release of each engine gives the page's notes; older ones only must accept.
-    checker = Checker([load(f"{engine}-{versions[-1]}") for engine, versions in per_engine.items()])
-    extra = {(e, v): Checker([load(f"{e}-{v}")]) for e, versions in per_engine.items() for v in versions[:-1]}
+    checker = _checker(*(f"{engine}-{versions[-1]}" for engine, versions in per_engine.items()))
+    extra = {(e, v): _checker(f"{e}-{v}") for e, versions in per_engine.items() for v in versions[:-1]}
     notes, done, used, runs, engines = {}, set(), set(), {}, {}
     for view in views(spec) if state_views is None else state_views:
         state = ", ".join(f"{k}={v!r}" for k, v in view["state"].items())
@@ -184,6 +184,27 @@ def check_spec(spec, data, state_views=None):
     return [_note(text, when) for text, when in notes.items()] + _runs_on_notes(spec, runs)
 
 
+_checkers: dict = {}  # release names → their Checker (it keeps no state between texts)
+
+
+def _checker(*names):
+    if names not in _checkers:
+        _checkers[names] = Checker([load(name) for name in names])
+    return _checkers[names]
+
+
+def answers_ahead(spec, data, state_views):
+    """check_spec's reading of these views, done ahead by another process (its share of the work,
+    see macros/two_cores.py): the entries it added to `known`, for the process that checks every
+    view in order. A problem found here is left for that check to report."""
+    before = set(known)
+    try:
+        check_spec(spec, data, state_views)
+    except SpecError:
+        pass
+    return {key: known[key] for key in known.keys() - before}
+
+
 def _pins(view, engine):
     """(engine, release) pinned by an engine image tag in the command or in a note shown with it."""
     texts = [view["command"]] + [n.get("text", "") for n in view.get("notes", [])]
@@ -197,7 +218,7 @@ def _must_run(spec, command, state, pin, extra):
         if f"{engine}-{version}" not in available():
             raise SpecError(spec.source, "notes", f"in state {state}: the page pins {engine} {version} "
                             f"(an image tag), but there is no engine data for it (have: {', '.join(available())})")
-        extra[pin] = Checker([load(f"{engine}-{version}")])
+        extra[pin] = _checker(f"{engine}-{version}")
     [result] = _check_text(extra[pin], command)["commands"]
     bad = [p for p in result["problems"] if p["kind"] not in ALLOWED + ("deprecated",)]
     if not result["ok"] or bad:

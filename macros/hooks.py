@@ -1,6 +1,6 @@
 """MkDocs hooks: ship the browser side of the configurator with the site.
 
-- assets/pyodide/<hash>/*                   Pyodide + trimmed precompiled stdlib, with .br/.gz
+- assets/pyodide/<hash>/*                   Pyodide + trimmed precompiled stdlib
                                             (macros/pyodide_runtime.mjs → build/pyodide/)
 - assets/servebook/configurator.<hash>.zip  the engine package as .pyc, imported by the worker inside Pyodide
                                             (macros/engine_pyc.mjs → build/servebook/)
@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from hashlib import sha256
@@ -44,8 +45,9 @@ JS_DIR = ROOT / "docs" / "assets" / "javascripts"
 PAGE_SCRIPT, WORKER_SCRIPT = "assets/javascripts/configurator.js", "assets/javascripts/engine-worker.mjs"
 GENERATED = ROOT / "build" / "servebook"
 COMPRESS_CACHE = ROOT / "build" / "cache" / "compressed"
-# Text files worth precompressing for servers that send .br/.gz (the runtime comes compressed).
-COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".txt", ".xml", ".svg", ".map")
+# Files worth precompressing for servers that send .br/.gz: text, and Pyodide's wasm (9.6 MB, 3.1 as
+# .br). Not the runtime's stdlib zip: its entries are deflated already (.br saved 0.7%, in 2.9 s).
+COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".txt", ".xml", ".svg", ".map", ".wasm")
 BEST_BELOW = 512 * 1024  # Brotli at its best quality only for files smaller than this (see precompress)
 
 log = logging.getLogger("mkdocs.hooks.servebook")
@@ -74,7 +76,7 @@ def on_config(config):
     # A first build makes the browser's runtime and the engine's .pyc in Node (~12 s of one core):
     # meanwhile this process checks the specs and tabulates their views (their disk cache), which
     # the pages would otherwise do after.
-    node_jobs = [job for job in (prepare_runtime(), start_configurator_zip()) if job is not None]
+    node_jobs = start_node_jobs()
     if node_jobs:
         from macros import widget
         widget.warm_caches()
@@ -111,13 +113,22 @@ class NodeJob:
             log.info(output.strip())
 
 
-def prepare_runtime():
-    """The precompiled runtime (~10 s in Node), only when pyodide or the script changed: a NodeJob
-    making it, or None."""
+def start_node_jobs() -> list:
+    """NodeJobs making what is missing of the precompiled runtime (~4 s in Node, once per Pyodide
+    version and script) and the engine's .pyc zip (~3 s, once per engine source): one Pyodide
+    start-up does both when both are needed."""
     for needed in (PYODIDE_PKG, MERMAID):
         if not needed.exists():
             raise PluginError(f"{needed.relative_to(ROOT)} is missing: run `npm ci`")
-    return None if runtime_is_current() else NodeJob(RUNTIME_SCRIPT)
+    runtime_stale, engine = not runtime_is_current(), configurator_zip_source()
+    if runtime_stale and engine is not None:
+        source, dest, cleanup = engine
+        return [NodeJob(RUNTIME_SCRIPT, "--engine", source, dest, cleanup=cleanup)]
+    jobs = [NodeJob(RUNTIME_SCRIPT)] if runtime_stale else []
+    if engine is not None:
+        source, dest, cleanup = engine
+        jobs.append(NodeJob(ENGINE_PYC_SCRIPT, source, dest, cleanup=cleanup))
+    return jobs
 
 
 def on_files(files, config):
@@ -134,27 +145,65 @@ def on_files(files, config):
             files.remove(source)
     for uri, path in served.items():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
+    # The files copied as they are (the runtime's ~5 s of CPU) while the pages render. Not earlier:
+    # brotli beside the spec check made both slower (~3 s more CPU in all, 2 cores).
+    if precompressing():
+        copied = [Path(f.abs_src_path) for f in files if not f.is_documentation_page() and f.abs_src_path]
+        compress_early([path for path in copied if path.suffix in COMPRESSIBLE and path.stat().st_size >= 1024])
     return files
 
 
 def on_post_build(config):
     """Only in `python3 dev.py build` (it sets SERVEBOOK_PRECOMPRESS=1): compressing every page
     took ~16 s of each `mkdocs serve` rebuild and test build, and neither is deployed."""
-    if os.environ.get("SERVEBOOK_PRECOMPRESS") == "1":
+    if precompressing():
+        while _early_compression:
+            _early_compression.pop().join()
         precompress(Path(config.site_dir))
 
 
+def precompressing() -> bool:
+    return os.environ.get("SERVEBOOK_PRECOMPRESS") == "1"
+
+
+_early_compression: list = []  # threads started before the pages, joined by on_post_build
+
+
+def compress_early(paths: list):
+    """compress_to_cache(paths) in a thread, after the ones started before it (which may hold some
+    of the same files): a deployable build compresses what it copies as is while it does the rest."""
+    before = list(_early_compression)
+
+    def run():
+        for thread in before:
+            thread.join()
+        compress_to_cache(paths)
+    _early_compression.append(threading.Thread(target=run))
+    _early_compression[-1].start()
+
+
 def precompress(site: Path, cache: Path = COMPRESS_CACHE):
-    """.gz and .br next to each text file (the runtime's came prepared), for servers that send them.
+    """.gz and .br next to each file worth it (COMPRESSIBLE), for servers that send them."""
+    todo = [p for p in site.rglob("*") if p.suffix in COMPRESSIBLE and p.stat().st_size >= 1024
+            and not p.with_name(p.name + ".br").exists()]
+    keys = compress_to_cache(todo, cache)
+    for path, key in keys.items():
+        for suffix in (".gz", ".br"):
+            if key.with_suffix(suffix).exists():
+                shutil.copyfile(key.with_suffix(suffix), path.with_name(path.name + suffix))
+
+
+def compress_to_cache(todo: list, cache: Path = COMPRESS_CACHE) -> dict:
+    """{path: its entry in `cache`}, with the entry's .gz and .br made if missing.
 
     Each compressed copy is kept in `cache` under its original's content hash, so a rebuild
     compresses only the files that changed (pages differ build to build only where edited)."""
-    todo = [p for p in site.rglob("*") if p.suffix in COMPRESSIBLE and p.stat().st_size >= 1024
-            and not p.with_name(p.name + ".br").exists()]
     cache.mkdir(parents=True, exist_ok=True)
     keys = {path: cache / sha256(path.read_bytes()).hexdigest() for path in todo}
-    missing = [(path, key) for path, key in keys.items()
-               if not (key.with_suffix(".gz").exists() and key.with_suffix(".br").exists())]
+    # Largest first: the wasm's brotli (~2.3 s) must not start last.
+    missing = sorted(((path, key) for path, key in keys.items()
+                      if not (key.with_suffix(".gz").exists() and key.with_suffix(".br").exists())),
+                     key=lambda pk: -pk[0].stat().st_size)
     node, brotli = shutil.which("node"), None
     if missing and node:  # Brotli: not in Python's standard library, but in Node's
         # Asynchronous calls run on Node's thread pool: every core compresses. Quality 11 (the best)
@@ -163,7 +212,7 @@ def precompress(site: Path, cache: Path = COMPRESS_CACHE):
         script = ("const z=require('zlib'),fs=require('fs'),a=process.argv.slice(2),best=+process.argv[1];"
                   "for(let i=0;i<a.length;i+=2){const d=fs.readFileSync(a[i]),t=a[i+1]+'.'+process.pid+'.tmp';"
                   "z.brotliCompress(d,{params:{[z.constants.BROTLI_PARAM_QUALITY]:d.length<best?11:9,"
-                  "[z.constants.BROTLI_PARAM_SIZE_HINT]:d.length}},(e,b)=>{if(e)throw e;"
+                  "[z.constants.BROTLI_PARAM_LGWIN]:24,[z.constants.BROTLI_PARAM_SIZE_HINT]:d.length}},(e,b)=>{if(e)throw e;"
                   "fs.writeFileSync(t,b);fs.renameSync(t,a[i+1])})}")
         pairs = [str(x) for path, key in missing for x in (path, key.with_suffix(".br"))]
         brotli = subprocess.Popen([node, "-e", script, str(BEST_BELOW), *pairs],
@@ -174,10 +223,7 @@ def precompress(site: Path, cache: Path = COMPRESS_CACHE):
                       missing))
     if brotli is not None and brotli.wait() != 0:
         raise PluginError(f"brotli compression failed (node exited with {brotli.returncode})")
-    for path, key in keys.items():
-        for suffix in (".gz", ".br"):
-            if key.with_suffix(suffix).exists():
-                shutil.copyfile(key.with_suffix(suffix), path.with_name(path.name + suffix))
+    return keys
 
 
 def _write_atomic(dest: Path, data: bytes):
@@ -291,9 +337,9 @@ def write_configurator_zip() -> Path:
 
     Compiled once per engine source (about 2 s, in Node), so `mkdocs serve` picks up engine edits.
     """
-    job = start_configurator_zip()
-    if job is not None:
-        job.finish()
+    if (engine := configurator_zip_source()) is not None:
+        source, dest, cleanup = engine
+        NodeJob(ENGINE_PYC_SCRIPT, source, dest, cleanup=cleanup).finish()
     return configurator_zip_path()
 
 
@@ -301,8 +347,8 @@ def configurator_zip_path() -> Path:
     return GENERATED / f"configurator.{engine_zip_hash()}.zip"
 
 
-def start_configurator_zip():
-    """A NodeJob compiling the engine zip, or None if it is on disk already."""
+def configurator_zip_source():
+    """(source zip, destination, cleanup) for compiling the engine zip, or None if it is on disk."""
     dest = configurator_zip_path()
     if dest.exists():
         return None
@@ -313,7 +359,7 @@ def start_configurator_zip():
     tmp = tempfile.TemporaryDirectory(dir=GENERATED)  # builds may run side by side
     source = Path(tmp.name) / "configurator-source.zip"
     source.write_bytes(configurator_zip_bytes())
-    return NodeJob(ENGINE_PYC_SCRIPT, source, dest, cleanup=tmp.cleanup)
+    return source, dest, tmp.cleanup
 
 
 def write_engine_data(dest_dir: Path = GENERATED) -> Path:

@@ -1,9 +1,13 @@
 // Prepares the browser's Python runtime for the site: the Pyodide files the
 // engine worker loads, plus the part of the standard library the engine and
 // Pyodide's start-up import (macros/stdlib.txt and what those import), precompiled
-// to .pyc; each file also precompressed (.br, .gz) for servers that send those.
+// to .pyc. Compressed copies are made with the site's (macros/hooks.py, precompress), only
+// for a deployable build.
 //
-//   node macros/pyodide_runtime.mjs [OUT_DIR]      (default: build/pyodide)
+//   node macros/pyodide_runtime.mjs [OUT_DIR] [--engine SOURCE.zip OUT.zip]
+//
+// OUT_DIR defaults to build/pyodide. --engine also compiles the engine's .pyc zip
+// (macros/engine_pyc.mjs) in this script's Pyodide: a first build needs both.
 //
 // Why precompile: almost all of Pyodide's start-up is CPython compiling the
 // stdlib from source inside wasm; shipping .pyc cuts it by ~2/3. The .pyc must
@@ -15,16 +19,23 @@
 // pyodide version and this script's hash. macros/hooks.py reads the same stamp.
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { compileEngine, startPyodide } from "./engine_pyc.mjs";
 
 const started = performance.now();
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PYODIDE_DIR = path.join(ROOT, "node_modules", "pyodide");
 const WORKER = path.join(ROOT, "docs", "assets", "javascripts", "engine-worker.mjs");
 const STDLIB_LIST = path.join(ROOT, "macros", "stdlib.txt");
-const outDir = path.resolve(process.argv[2] ?? path.join(ROOT, "build", "pyodide"));
+const args = process.argv.slice(2);
+const at = args.indexOf("--engine");
+const engine = at < 0 ? null : args.splice(at, 3).slice(1);
+if (engine && engine.length !== 2) {
+  console.error("usage: node macros/pyodide_runtime.mjs [OUT_DIR] [--engine SOURCE.zip OUT.zip]");
+  process.exit(2);
+}
+const outDir = path.resolve(args[0] ?? path.join(ROOT, "build", "pyodide"));
 
 // What the browser fetches when loadPyodide gets stdLibURL + lockFileContents
 // (checked against chromium's request log): the loader, the Emscripten glue,
@@ -45,12 +56,12 @@ const scriptHash = createHash("sha256").update(readFileSync(fileURLToPath(import
 const listText = readFileSync(STDLIB_LIST, "utf8");
 const roots = listText.split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean);
 const listHash = createHash("sha256").update(listText).digest("hex");
-const shipped = [...COPIED, STDLIB];
-const files = shipped.flatMap((f) => [f, `${f}.br`, `${f}.gz`]);
+const files = [...COPIED, STDLIB];
 const stamp = { pyodide: version, script: scriptHash, stdlib: listHash, files };
 
 const current = existsSync(STAMP) ? readFileSync(STAMP, "utf8") : "";
 if (current === JSON.stringify(stamp) && stamp.files.every((f) => existsSync(path.join(outDir, f)))) {
+  if (engine) compileEngine(await startPyodide(), ...engine);
   console.log(`pyodide_runtime: ${shown} is up to date (pyodide ${version}), checked in ${(performance.now() - started).toFixed(0)} ms`);
   process.exit(0);
 }
@@ -65,11 +76,10 @@ mkdirSync(outDir, { recursive: true });
 rmSync(STAMP, { force: true }); // until the stamp is rewritten at the end, the output counts as stale
 for (const name of COPIED) copyFileSync(path.join(PYODIDE_DIR, name), path.join(outDir, name));
 
-const { loadPyodide } = await import(pathToFileURL(path.join(PYODIDE_DIR, "pyodide.mjs")).href);
 // Which stdlib modules to ship: whatever is imported once Pyodide has started (its own
 // start-up) plus the listed roots and everything they import, as the worker does it.
 // A fixed hash seed keeps frozenset constants (and so the .pyc bytes) stable.
-const pyodide = await loadPyodide({ env: { PYTHONHASHSEED: "0" }, stdout: console.log, stderr: console.error });
+const pyodide = await startPyodide();
 const summary = pyodide.runPython(`
 import os, py_compile, sys, zipfile
 
@@ -112,29 +122,16 @@ with zipfile.ZipFile("/tmp/${STDLIB}", "w") as out:
                 out.writestr(info, f.read(), compresslevel=9)
 f"{compiled} of {len(z.namelist())} modules compiled and shipped, {kept} kept as source"
 `);
+// After the above, which ships what is imported: the engine's compile imports more.
+if (engine) compileEngine(pyodide, ...engine);
 const tmp = path.join(outDir, `${STDLIB}.tmp`);
 writeFileSync(tmp, pyodide.FS.readFile(`/tmp/${STDLIB}`));
 renameSync(tmp, path.join(outDir, STDLIB));
-// Precompressed copies for static servers that send them (nginx gzip_static/brotli_static,
-// Caddy precompressed, ...). Brotli's best setting (11) took 3 minutes on the 9.6 MB wasm
-// here (2.77 MB vs 3.13 MB at 9, in 20 s), so 11 only for the smaller files.
-for (const name of shipped) {
-  const data = readFileSync(path.join(outDir, name));
-  writeFileSync(path.join(outDir, `${name}.gz`), gzipSync(data, { level: 9 }));
-  const br = brotliCompressSync(data, {
-    params: {
-      [zlibConstants.BROTLI_PARAM_QUALITY]: data.length > 2e6 ? 9 : 11,
-      [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
-    },
-  });
-  writeFileSync(path.join(outDir, `${name}.br`), br);
-}
 writeFileSync(STAMP, JSON.stringify(stamp)); // last: a crash above leaves the output stale
 
 const size = (f) => (readFileSync(path.join(outDir, f)).length / 1e6).toFixed(2);
 console.log(
   `pyodide_runtime: pyodide ${version} → ${shown}: copied ${COPIED.join(", ")}; ` +
-    `${STDLIB} (${size(STDLIB)} MB, ${summary}); brotli: ${shipped.map((f) => `${f} ${size(f + ".br")} MB`).join(", ")}; ` +
+    `${STDLIB} (${size(STDLIB)} MB, ${summary})${engine ? `; the engine's .pyc` : ""} ` +
     `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );

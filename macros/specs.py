@@ -91,7 +91,8 @@ def checked_spec(path: Path, ahead=None):
             return _with_known_texts(lambda: check_spec(spec, data, views)) if names_release else []
 
         if names_release:
-            notes, early = two_cores.check(spec, check, None if guessed is None else (ahead, guessed))
+            notes, early = two_cores.check(spec, check, None if guessed is None else (ahead, guessed),
+                                           answers=lambda views: spec_flags.answers_ahead(spec, data, views))
         else:
             notes, early = check(None), None
         data = _with_notes(data, notes)

@@ -20,21 +20,23 @@ CHUNK = 16  # base states a process claims at a time: the two meet where both ar
 _shard: dict = {}  # what the forked processes compute, set before they are forked
 
 
-def check(spec, check_views, ahead=None):
+def check(spec, check_views, ahead=None, answers=None):
     """(check_views(views), ahead's result or None): check_views reads spec_flags.views(spec), the
     same views in the same order, rendered by this process from the first base states on and by a
     forked one from the last back, a chunk at a time, until they meet (neither waits long for the
     other, however the machine's load shares the cores). The forked process sends, per chunk, only
     the views with something the check has not seen earlier in it: the check skips the others, as
     they repeat commands and outputs it met just before. If it fails, this process renders its
-    chunks (and raises what it finds). `ahead`: (function, argument), computed meanwhile."""
+    chunks (and raises what it finds). `ahead`: (function, argument), computed meanwhile.
+    `answers`: a function of a chunk's views that the forked process also runs, returning entries
+    for spec_flags.known (the engine checker's answers for their texts): its share of the parsing."""
     combos = spec_flags.base_states(spec)
     if len(combos) < MIN_SPLIT or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return check_views(spec_flags.views(spec, combos)), None
     chunks = [combos[i:i + CHUNK] for i in range(0, len(combos), CHUNK)]
     # The next chunk from the front and from the back, shared with the forked process.
     edges = multiprocessing.get_context("fork").Array("i", [0, len(chunks) - 1])
-    _shard.update(spec=spec, chunks=chunks, edges=edges, ahead=ahead)
+    _shard.update(spec=spec, chunks=chunks, edges=edges, ahead=ahead, answers=answers)
     from_the_back = Forked(_from_the_back)
     early = None if ahead is None else Forked(_ahead)
     try:
@@ -44,7 +46,10 @@ def check(spec, check_views, ahead=None):
                 yield from spec_flags.views(spec, chunks[i])
                 met = i + 1
             try:
-                rendered = dict(from_the_back.result())
+                rendered = {}
+                for i, chunk_views, known in from_the_back.result():
+                    rendered[i] = chunk_views
+                    spec_flags.known.update(known)
             except Exception:  # it failed or died: this process renders its chunks (and raises what it finds)
                 rendered = {}
             for i in range(met, len(chunks)):
@@ -124,9 +129,10 @@ def _claim(edges, front):
 
 
 def _from_the_back():
-    rendered = []
+    rendered, answers = [], _shard["answers"]
     while (i := _claim(_shard["edges"], front=False)) is not None:
-        rendered.append((i, list(_news(spec_flags.views(_shard["spec"], _shard["chunks"][i])))))
+        views = list(_news(spec_flags.views(_shard["spec"], _shard["chunks"][i])))
+        rendered.append((i, views, {} if answers is None else answers(views)))
     return rendered
 
 

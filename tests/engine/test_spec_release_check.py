@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from configurator import SpecError, load_spec, resolve
-from configurator.spec_flags import base_states, check_spec, states
+from configurator import spec_flags
+from configurator.spec_flags import answers_ahead, base_states, check_spec, states
 from macros import two_cores
 from macros.specs import SPEC_DIR, load_spec_file, spec_path
 
@@ -186,10 +187,11 @@ def test_a_near_removal_date_is_a_build_warning():
 
 
 def _from_the_back_noting_its_process():
-    """macros.two_cores._from_the_back, leaving the process id it ran in and the chunks it rendered
-    behind (module-level: the pool sends the forked process this function by name)."""
+    """macros.two_cores._from_the_back, leaving behind the process id it ran in, the chunks it rendered
+    and how many texts it answered ahead."""
     rendered = FROM_THE_BACK()
-    Path(os.environ["FROM_THE_BACK_FILE"]).write_text(json.dumps([os.getpid(), [i for i, _ in rendered]]))
+    Path(os.environ["FROM_THE_BACK_FILE"]).write_text(json.dumps([os.getpid(), [i for i, *_ in rendered],
+                                                                   sum(len(answers) for *_, answers in rendered)]))
     return rendered
 
 
@@ -198,18 +200,23 @@ def test_the_build_checks_on_two_cores_with_the_same_notes_and_errors(kimi_notes
     a bad flag first met in the states it renders fails with the message the one-process check gives."""
     monkeypatch.setattr(two_cores, "_from_the_back", _from_the_back_noting_its_process)
     monkeypatch.setenv("FROM_THE_BACK_FILE", str(tmp_path / "child"))
+    monkeypatch.setattr(spec_flags, "known", {})  # no answers from earlier checks: the texts are parsed here
 
     def check(data, split):
         spec = load_spec(data, source="configurator/specs/kimi-k2.7-code.yaml", check_states=False)
         try:
-            return two_cores.check(spec, lambda views: check_spec(spec, data, views))[0] if split else check_spec(spec, data)
+            if not split:
+                return check_spec(spec, data)
+            # As the build does it: the forked process also answers its texts ahead.
+            return two_cores.check(spec, lambda views: check_spec(spec, data, views),
+                                   answers=lambda views: answers_ahead(spec, data, views))[0]
         except SpecError as exc:
             return str(exc)
 
     serial = kimi_notes  # the build's
     assert check(KIMI, split=True) == serial and any(n["text"].startswith("Runs on ") for n in serial)
-    pid, chunks = json.loads((tmp_path / "child").read_text())
-    assert pid != os.getpid() and chunks
+    pid, chunks, answered = json.loads((tmp_path / "child").read_text())
+    assert pid != os.getpid() and chunks and answered  # it parsed its share of the texts
 
     bad = with_arg({"flag": "--tp-szie", "value": "8", "when": {"engine": "vllm", "hardware": "mi355x"}})
     message = check(bad, split=True)

@@ -123,3 +123,16 @@ def test_checkboxes_tables_and_layouts_match_cpython(tmp_path, shipped_runtime):
     assert len(requests[0]["choices"]) == 4 * 4 * 4 * 9 + 5
     for request in requests:
         assert_same_views(request, run_harness(tmp_path, request, "--runtime", str(shipped_runtime)))
+
+
+def test_the_runtime_job_compiles_the_same_engine_zip_as_the_engine_script(tmp_path, shipped_runtime):
+    """A first build compiles the engine in the runtime's Pyodide, after the runtime's own work
+    (pyodide_runtime.mjs --engine); later ones alone (engine_pyc.mjs): one zip, one hash, either way."""
+    from macros.hooks import configurator_zip_bytes
+    source, out = tmp_path / "source.zip", tmp_path / "engine.zip"
+    source.write_bytes(configurator_zip_bytes())
+    done = subprocess.run([node(), str(ROOT / "macros" / "pyodide_runtime.mjs"), str(tmp_path / "runtime"),
+                           "--engine", str(source), str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert out.read_bytes() == write_configurator_zip().read_bytes()
+    assert (tmp_path / "runtime" / "python_stdlib.pyc.zip").read_bytes() == (shipped_runtime / "python_stdlib.pyc.zip").read_bytes()
