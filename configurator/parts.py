@@ -3,7 +3,7 @@ options' values, and memoised per spec: the build resolves tens of thousands of 
 parts mostly repeat. The resolver (resolver.py) computes the options' values and asks for parts."""
 
 from . import conditions, derived, outputs, sources
-from .render import _fill, fill_ref, render_command
+from .render import _fill, active_rules, fill_ref, render_command
 
 
 class Memo:
@@ -110,6 +110,7 @@ class Run:
         except TypeError:  # an unhashable fact: render it every time
             found, results = MISSING, None
         if found is not MISSING:
+            self.trace.update(self.memo.refs[name])
             return found
         outer, self.trace = self.trace, set()
         try:
@@ -124,10 +125,15 @@ class Run:
                 results.clear()
                 key = self.key(name) + extra
             results[key] = found
+        self.trace.update(read)  # a part inside another: what it read, the outer one read too
         return found
 
-    def command(self):
-        return render_command(self.spec, self.lookup, fill=self.fill)
+    def command(self, command=None):
+        """The spec's command, or a command output's (`command`: its spec.Command)."""
+        # Which rules apply is a part of its own: it reads only the conditions' roots (choices,
+        # mostly), so a state that differs in a field's value, say, gets it from the memo.
+        active = self.part(("command rules", id(command)), lambda: active_rules(self.spec, self.lookup, command))
+        return render_command(self.spec, self.lookup, command, fill=self.fill, active=active)
 
     def source(self):
         return sources.pick(self.spec.command_source, lambda cond: conditions.holds(cond, self.lookup))
@@ -141,7 +147,7 @@ class Run:
         shown = outputs.render_outputs(
             (output,), lambda ref: fill_ref(ref, self.spec, self.fill),
             lambda cond: conditions.holds(cond, self.lookup),
-            lambda command: render_command(self.spec, self.lookup, command, self.fill)[0],
+            lambda command: self.command(command)[0],
             field_errors, self.each)
         return shown[0] if shown else None
 

@@ -61,23 +61,33 @@ def fill_ref(ref, spec, lookup):
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def render_command(spec, lookup, command=None, fill=None):
+def active_rules(spec, lookup, command=None):
+    """What render_command reads of the conditions: (which program, by index into the command's
+    `programs`, or None for its default; the indices of the rules whose `when` holds)."""
+    programs, rules = (command.programs, command.rules) if command else (spec.programs, spec.rules)
+    program = next((i for i, (when, _) in enumerate(programs) if conditions.holds(when, lookup)), None)
+    return program, tuple(i for i, rule in enumerate(rules)
+                          if rule.when is None or conditions.holds(rule.when, lookup))
+
+
+def render_command(spec, lookup, command=None, fill=None, active=None):
     """(command text, argv as the shell will see it, explanations of the rules present).
 
     `command` is a command output's spec.Command, the spec's own command by default. `fill`
-    reads placeholders (derived values as shown); conditions read `lookup`.
+    reads placeholders (derived values as shown); conditions read `lookup`. `active`: what
+    active_rules() gives for this state, if the caller has it (parts.Run keeps it per state).
     """
     fill = fill or lookup
     programs, program, rules, layout = (
         (command.programs, command.program, command.rules, command.layout) if command
         else (spec.programs, spec.program, spec.rules, spec.layout))
-    program = next((words for when, words in programs if conditions.holds(when, lookup)), program)
+    chosen, present = active_rules(spec, lookup, command) if active is None else active
+    if chosen is not None:
+        program = programs[chosen][1]
     env, argv_env, argv_args, explanations = [[]], [], [], []  # env: its lines
     program = [_word(w, spec, fill) for w in program]  # always filled: checked at load
     lines = [[text for text, _ in program]]  # lines[0] is the program's line
-    for rule in rules:
-        if rule.when is not None and not conditions.holds(rule.when, lookup):
-            continue
+    for rule in map(rules.__getitem__, present):
         value = _word(rule.value, spec, fill) if rule.value is not None else None
         if rule.value is not None and value is None:
             continue  # the rule needs a value the reader has not given

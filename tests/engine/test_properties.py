@@ -9,7 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from configurator import load_spec, resolve, resolve_json
+from configurator import load_spec, parts, resolve, resolve_json, spec_flags
+from configurator.resolver import field_variant, resolve_state
+from configurator.spec import FIELD_KINDS
+from configurator.spec_flags import base_states
 from macros.specs import load_spec_file, spec_path
 
 KIMI, KIMI_DATA = load_spec_file(spec_path("kimi-k2.7-code"))
@@ -309,3 +312,42 @@ def test_floats_that_json_cannot_carry_are_only_echoed_as_text():
     view = resolve(DEMO, {"max-model-len": math.nan, "hardware": math.inf})
     check_view(DEMO, view)
     assert {e["value"] for e in view["ignored"]} == {"nan", "inf"}
+
+
+def fresh_resolve(spec, choices):
+    """resolve() with nothing memoised: what the parts render for this state alone."""
+    saved = dict(parts._memos)
+    parts._memos.clear()
+    try:
+        return resolve(spec, choices)
+    finally:
+        parts._memos.clear()
+        parts._memos.update(saved)
+
+
+BASE_STATES: dict = {}  # spec name → its base states (0.1 s for Kimi: once)
+
+
+@pytest.mark.parametrize("name", SPECS)
+@SETTINGS
+@given(data=st.data())
+def test_memoised_views_and_field_variants_are_what_a_fresh_resolve_renders(name, data):
+    """Parts (the command, which rules apply, notes, outputs) come from the memo when the roots they
+    read are equal: in any order of states, a view and the check's field variants (resolver.
+    field_variant) are what resolving that state alone gives."""
+    spec, _ = SPECS[name]
+    if name not in BASE_STATES:
+        BASE_STATES[name] = base_states(spec)
+    base = data.draw(st.sampled_from(BASE_STATES[name]))
+    assert resolve(spec, base) == fresh_resolve(spec, base)
+    shown = {v["id"] for v in resolve_state(spec, base)["options"] if v["visible"]}
+    fields = [o for o in spec.options if o.kind in FIELD_KINDS and o.id in shown]
+    if not fields:
+        return
+    opt = data.draw(st.sampled_from(fields))
+    value = data.draw(st.sampled_from(spec_flags.field_values(opt)) | st.text(max_size=12))
+    variant = field_variant(spec, base, opt.id, value)
+    alone = fresh_resolve(spec, {**base, opt.id: value})
+    assert variant["state"] == alone["state"] and variant["command"] == alone["command"]
+    assert variant["notes"] == alone["notes"]
+    assert variant["outputs"] == [o for o in alone["outputs"] if o["lang"] == "shell"]
