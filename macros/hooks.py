@@ -38,6 +38,7 @@ PYODIDE_PKG = ROOT / "node_modules" / "pyodide" / "package.json"
 MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 RUNTIME_SCRIPT = ROOT / "macros" / "pyodide_runtime.mjs"
 RUNTIME_DIR = ROOT / "build" / "pyodide"
+RUNTIME_COPIED = ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs")  # as pyodide_runtime.mjs copies them
 ENGINE_PKG = ROOT / "configurator"
 ENGINE_PYC_SCRIPT = ROOT / "macros" / "engine_pyc.mjs"
 STDLIB_LIST = ROOT / "macros" / "stdlib.txt"
@@ -73,10 +74,15 @@ def on_env(env, config, files):
 
 def on_config(config):
     check_engine_imports()
-    # A first build makes the browser's runtime and the engine's .pyc in Node (~12 s of one core):
+    # A first build makes the browser's runtime and the engine's .pyc in Node (~6 s of one core):
     # meanwhile this process checks the specs and tabulates their views (their disk cache), which
     # the pages would otherwise do after.
     node_jobs = start_node_jobs()
+    if precompressing():
+        # Pyodide's files as npm installed them (the runtime has copies): once Node is done, while
+        # the spec tables are made. Not before: beside Node and the two-core spec check, brotli made
+        # all of them slower (~3 s more CPU in all).
+        compress_early([PYODIDE_PKG.parent / name for name in RUNTIME_COPIED], after=[job.proc.wait for job in node_jobs])
     if node_jobs:
         from macros import widget
         widget.warm_caches()
@@ -169,14 +175,15 @@ def precompressing() -> bool:
 _early_compression: list = []  # threads started before the pages, joined by on_post_build
 
 
-def compress_early(paths: list):
+def compress_early(paths: list, after=()):
     """compress_to_cache(paths) in a thread, after the ones started before it (which may hold some
-    of the same files): a deployable build compresses what it copies as is while it does the rest."""
-    before = list(_early_compression)
+    of the same files) and the calls `after`: a deployable build compresses what it copies as is
+    while it does the rest."""
+    before = [thread.join for thread in _early_compression] + list(after)
 
     def run():
-        for thread in before:
-            thread.join()
+        for wait in before:
+            wait()
         compress_to_cache(paths)
     _early_compression.append(threading.Thread(target=run))
     _early_compression[-1].start()
@@ -212,7 +219,7 @@ def compress_to_cache(todo: list, cache: Path = COMPRESS_CACHE) -> dict:
         script = ("const z=require('zlib'),fs=require('fs'),a=process.argv.slice(2),best=+process.argv[1];"
                   "for(let i=0;i<a.length;i+=2){const d=fs.readFileSync(a[i]),t=a[i+1]+'.'+process.pid+'.tmp';"
                   "z.brotliCompress(d,{params:{[z.constants.BROTLI_PARAM_QUALITY]:d.length<best?11:9,"
-                  "[z.constants.BROTLI_PARAM_LGWIN]:24,[z.constants.BROTLI_PARAM_SIZE_HINT]:d.length}},(e,b)=>{if(e)throw e;"
+                  "[z.constants.BROTLI_PARAM_SIZE_HINT]:d.length}},(e,b)=>{if(e)throw e;"
                   "fs.writeFileSync(t,b);fs.renameSync(t,a[i+1])})}")
         pairs = [str(x) for path, key in missing for x in (path, key.with_suffix(".br"))]
         brotli = subprocess.Popen([node, "-e", script, str(BEST_BELOW), *pairs],
