@@ -39,7 +39,26 @@ def all_states(spec: Spec, unset: bool = False, limit: int | None = None):
 def reachable_states(spec: Spec, limit: int | None = None):
     """Every combination of choices that can give a different view: like all_states, but an
     option hidden by the choices before it (in resolution order) is not varied, since a hidden
-    option's choice changes nothing. Returns None past `limit` combinations."""
+    option's choice changes nothing. Returns None past `limit` combinations.
+
+    Kept for the last specs it was asked about (the build's every-state and engine-release checks
+    both ask, with different limits): the list only grows as options are added, so the full list
+    compared with a limit says what stopping at that limit would have said."""
+    found = _reachable.get(id(spec))
+    if found is None or found[0] is not spec or (found[1] is None and (limit is None or limit > found[2])):
+        if len(_reachable) >= 4:
+            _reachable.clear()
+        found = _reachable[id(spec)] = (spec, _reachable_states(spec, limit), limit)
+    combos = found[1]
+    if combos is None or (limit is not None and len(combos) > limit):
+        return None
+    return list(combos)
+
+
+_reachable: dict = {}  # id(spec) → (spec, its reachable states or None, the limit they were sought under)
+
+
+def _reachable_states(spec: Spec, limit: int | None):
     combos = [{}]
     for opt_id in spec.order:
         opt = spec.by_id[opt_id]
