@@ -67,6 +67,32 @@ def cold_build(root: Path, keep_cache=False, keep_runtime=False) -> float:
         return time.monotonic() - start, children_cpu() - cpu
 
 
+# The machine's speed, measured in the same run: a fixed mix of what a build does (pure-Python
+# loops over dicts and strings, JSON, zlib), in a fresh process. This 2-core machine's speed moves
+# by a third within an hour (other tenants): figures compare across runs only relative to it.
+REFERENCE = """
+import json, zlib
+rows = [{"id": i, "flag": f"--option-{i % 97}", "value": str(i * 7)} for i in range(40_000)]
+for _ in range(6):
+    text = json.dumps(rows)
+    words = [w for w in text.split('"') if w.startswith("--")]
+    counts = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    zlib.compress(text.encode(), 9)
+"""
+
+
+def reference() -> float:
+    """Median seconds of three runs of REFERENCE (about 1 s on this machine when it is quick)."""
+    times = []
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-c", REFERENCE], check=True)
+        times.append(time.monotonic() - start)
+    return median(times)
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -144,18 +170,20 @@ def main():
     ap.add_argument("--only", choices=["serve", "build"], help="measure only serve rebuilds or only builds")
     args = ap.parse_args()
     root = args.root.resolve()
+    speed = [reference()]
     results = serve_rebuilds(root, args.runs) if args.only != "build" else {}
     if args.only != "serve":
         results["cold build"] = [cold_build(root) for _ in range(args.runs)]
         results["cold build, Pyodide runtime kept"] = [cold_build(root, keep_runtime=True) for _ in range(args.runs)]
         results["build, cache kept"] = [cold_build(root, keep_cache=True) for _ in range(args.runs)]
+    speed.append(reference())
     print(f"author's loop at {root} (median of {args.runs}; {os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.1f}):")
+          f"load {os.getloadavg()[0]:.1f}; machine reference {speed[0]:.2f} s before, {speed[1]:.2f} s after):")
     for name in [n for n in TARGETS if n in results]:
         wall, cpu = median(w for w, _ in results[name]), median(c for _, c in results[name])
         before = f"before {BEFORE[name][0]:.1f} s wall, {BEFORE[name][1]:.1f} s CPU; " if name in BEFORE else ""
-        print(f"  {name:32} {wall:6.2f} s wall, {cpu:6.2f} s CPU  ({before}target ≤ {TARGETS[name]} s; "
-              f"runs: {', '.join(f'{w:.1f}/{c:.1f}' for w, c in results[name])})")
+        print(f"  {name:32} {wall:6.2f} s wall, {cpu:6.2f} s CPU, {wall / median(speed):5.1f}× the reference  "
+              f"({before}target ≤ {TARGETS[name]} s; runs: {', '.join(f'{w:.1f}/{c:.1f}' for w, c in results[name])})")
 
 
 if __name__ == "__main__":
