@@ -42,12 +42,14 @@ SPEC = "configurator/specs/kimi-k2.7-code.yaml"
 TARGETS = {"cold build": 15, "cold build, Pyodide runtime kept": 15, "build, cache kept": 15,
            "rebuild after a Markdown edit": 2,
            "rebuild after a spec edit": 5}
-# One run of this script with --root at main a4aa983 (where issue 19's work began), 2026-12-06,
-# on this 2-core machine idle (load 1.0). The issue as filed measured 18-35 s builds and 17-19 s
-# rebuilds at an older main.
-BEFORE = {"cold build": (82.3, 83.5), "cold build, Pyodide runtime kept": (73.5, 74.0),  # name → (wall s, CPU s)
+# One run of this script with --root at main a4aa983 (where issue 19's work began), 2026-12-06
+# 21:10 UTC, on this 2-core machine with nothing else running; the reference workload took 1.40 s
+# and 1.29 s in that run. The issue as filed measured 18-35 s builds and 17-19 s rebuilds at an
+# older main.
+BEFORE = {"cold build": (85.6, 86.9), "cold build, Pyodide runtime kept": (72.6, 73.2),  # name → (wall s, CPU s)
           "build, cache kept": (2.3, 2.3),
-          "rebuild after a Markdown edit": (1.9, 1.8), "rebuild after a spec edit": (58.6, 58.5)}
+          "rebuild after a Markdown edit": (2.0, 1.9), "rebuild after a spec edit": (63.6, 63.6)}
+BEFORE_REFERENCE = 1.35
 
 
 def env_for(root: Path, **extra) -> dict:
@@ -181,7 +183,8 @@ def main():
           f"load {os.getloadavg()[0]:.1f}; machine reference {speed[0]:.2f} s before, {speed[1]:.2f} s after):")
     for name in [n for n in TARGETS if n in results]:
         wall, cpu = median(w for w, _ in results[name]), median(c for _, c in results[name])
-        before = f"before {BEFORE[name][0]:.1f} s wall, {BEFORE[name][1]:.1f} s CPU; " if name in BEFORE else ""
+        before = (f"before {BEFORE[name][0]:.1f} s wall, {BEFORE[name][1]:.1f} s CPU, "
+                  f"{BEFORE[name][0] / BEFORE_REFERENCE:.1f}× its reference; ") if name in BEFORE else ""
         print(f"  {name:32} {wall:6.2f} s wall, {cpu:6.2f} s CPU, {wall / median(speed):5.1f}× the reference  "
               f"({before}target ≤ {TARGETS[name]} s; runs: {', '.join(f'{w:.1f}/{c:.1f}' for w, c in results[name])})")
 
