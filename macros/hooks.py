@@ -151,8 +151,7 @@ def on_files(files, config):
             files.remove(source)
     for uri, path in served.items():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
-    # The files copied as they are (the runtime's ~5 s of CPU) while the pages render. Not earlier:
-    # brotli beside the spec check made both slower (~3 s more CPU in all, 2 cores).
+    # The other files copied as they are (the theme's, mermaid) while the pages render.
     if precompressing():
         copied = [Path(f.abs_src_path) for f in files if not f.is_documentation_page() and f.abs_src_path]
         compress_early([path for path in copied if path.suffix in COMPRESSIBLE and path.stat().st_size >= 1024])
