@@ -193,9 +193,11 @@ def site_url_option(args):
 
 def parallel(extra):
     """pytest-xdist options: two workers, a test file each at a time (its module fixtures run once;
-    the built site is shared, see tests/conftest.py). None when the caller chose (-n, -p no:xdist)."""
+    the built site is shared, see tests/conftest.py), in the order tests/conftest.py gives them
+    (the longest files first), not xdist's (the files with most tests first, which left the longest
+    ones for the end). None when the caller chose (-n, -p no:xdist)."""
     own = re.compile(r"-n(\d+|auto|logical)?|--numprocesses(=.*)?|(-p)?no:xdist")
-    return [] if any(own.fullmatch(a) for a in extra) else ["-n", "2", "--dist", "loadfile"]
+    return [] if any(own.fullmatch(a) for a in extra) else ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def main(argv):

@@ -174,9 +174,11 @@ def recorded_page(browser, site_url):
 
 
 # The longest modules first, so that under xdist (a file per worker at a time) neither worker is
-# left with a long file at the end while the other idles. Measured with --durations; order only.
-LONG_FIRST = ["test_spec_release_check.py", "test_golden.py", "test_sources_cli.py", "test_configurator_browser.py",
-              "test_widget.py", "test_deploy.py", "test_deploy_browser.py", "test_check_browser.py"]
+# left with a long file at the end while the other idles. Measured with --durations; order only
+# (dev.py turns off xdist's own reordering, by number of tests, which undid this one).
+LONG_FIRST = ["test_spec_release_check.py", "test_configurator_browser.py", "test_deploy.py", "test_pyodide_engine.py",
+              "test_devserver.py", "test_demo_widget_browser.py", "test_intent_browser.py", "test_deploy_browser.py",
+              "test_check_browser.py", "test_widget.py", "test_sources_cli.py"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -101,7 +101,8 @@ def test_site_url_option():
 
 
 def test_the_suite_runs_on_two_workers_unless_the_caller_chooses():
-    assert dev.parallel([]) == ["-n", "2", "--dist", "loadfile"]
-    assert dev.parallel(["tests/engine/test_golden.py", "-x", "-k", "nothing"]) == ["-n", "2", "--dist", "loadfile"]
+    assert dev.parallel([]) == ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+    assert dev.parallel(["tests/engine/test_golden.py", "-x", "-k", "nothing"]) == \
+        ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
     for chosen in (["-n", "4"], ["-n0"], ["--numprocesses=auto"], ["-p", "no:xdist"]):
         assert dev.parallel(chosen) == [], chosen
