@@ -38,7 +38,6 @@ PYODIDE_PKG = ROOT / "node_modules" / "pyodide" / "package.json"
 MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 RUNTIME_SCRIPT = ROOT / "macros" / "pyodide_runtime.mjs"
 RUNTIME_DIR = ROOT / "build" / "pyodide"
-RUNTIME_COPIED = ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs")  # as pyodide_runtime.mjs copies them
 ENGINE_PKG = ROOT / "configurator"
 ENGINE_PYC_SCRIPT = ROOT / "macros" / "engine_pyc.mjs"
 STDLIB_LIST = ROOT / "macros" / "stdlib.txt"
@@ -79,10 +78,10 @@ def on_config(config):
     # the pages would otherwise do after.
     node_jobs = start_node_jobs()
     if precompressing():
-        # Pyodide's files as npm installed them (the runtime has copies): once Node is done, while
-        # the spec tables are made. Not before: beside Node and the two-core spec check, brotli made
-        # all of them slower (~3 s more CPU in all).
-        compress_early([PYODIDE_PKG.parent / name for name in RUNTIME_COPIED], after=[job.proc.wait for job in node_jobs])
+        # The runtime's files once Node has made them, while the spec tables are made. Not before:
+        # beside Node and the two-core spec check, brotli made all of them slower (~3 s more CPU).
+        compress_early(lambda: worth_compressing(RUNTIME_DIR / name for name in runtime_stamp().get("files", [])),
+                       after=[job.proc.wait for job in node_jobs])
     if node_jobs:
         from macros import widget
         widget.warm_caches()
@@ -154,7 +153,7 @@ def on_files(files, config):
     # The other files copied as they are (the theme's, mermaid) while the pages render.
     if precompressing():
         copied = [Path(f.abs_src_path) for f in files if not f.is_documentation_page() and f.abs_src_path]
-        compress_early([path for path in copied if path.suffix in COMPRESSIBLE and path.stat().st_size >= 1024])
+        compress_early(lambda: worth_compressing(copied))
     return files
 
 
@@ -174,8 +173,8 @@ def precompressing() -> bool:
 _early_compression: list = []  # threads started before the pages, joined by on_post_build
 
 
-def compress_early(paths: list, after=()):
-    """compress_to_cache(paths) in a thread, after the ones started before it (which may hold some
+def compress_early(paths, after=()):
+    """compress_to_cache(paths()) in a thread, after the ones started before it (which may hold some
     of the same files) and the calls `after`: a deployable build compresses what it copies as is
     while it does the rest."""
     before = [thread.join for thread in _early_compression] + list(after)
@@ -183,20 +182,24 @@ def compress_early(paths: list, after=()):
     def run():
         for wait in before:
             wait()
-        compress_to_cache(paths)
+        compress_to_cache(paths())
     _early_compression.append(threading.Thread(target=run))
     _early_compression[-1].start()
 
 
 def precompress(site: Path, cache: Path = COMPRESS_CACHE):
     """.gz and .br next to each file worth it (COMPRESSIBLE), for servers that send them."""
-    todo = [p for p in site.rglob("*") if p.suffix in COMPRESSIBLE and p.stat().st_size >= 1024
-            and not p.with_name(p.name + ".br").exists()]
+    todo = [p for p in worth_compressing(site.rglob("*")) if not p.with_name(p.name + ".br").exists()]
     keys = compress_to_cache(todo, cache)
     for path, key in keys.items():
         for suffix in (".gz", ".br"):
             if key.with_suffix(suffix).exists():
                 shutil.copyfile(key.with_suffix(suffix), path.with_name(path.name + suffix))
+
+
+def worth_compressing(paths) -> list:
+    """Those of `paths` that get .gz/.br copies: COMPRESSIBLE kinds, 1 KB or more."""
+    return [p for p in paths if p.suffix in COMPRESSIBLE and p.stat().st_size >= 1024]
 
 
 def compress_to_cache(todo: list, cache: Path = COMPRESS_CACHE) -> dict:
